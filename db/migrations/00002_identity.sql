@@ -1,0 +1,54 @@
+-- Identity: tenants, users, memberships and password credentials. Only
+-- internal/identity reads or writes these tables.
+
+-- +goose Up
+CREATE TABLE tenants (
+    id         uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    slug       text        NOT NULL UNIQUE
+                           CHECK (slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'),
+    name       text        NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE users (
+    id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    email       text        NOT NULL CHECK (char_length(email) BETWEEN 3 AND 254),
+    name        text        NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    disabled_at timestamptz
+);
+-- One user per human: emails are unique case-insensitively.
+CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+
+CREATE TABLE memberships (
+    tenant_id  uuid        NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    user_id    uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    role       text        NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, user_id)
+);
+CREATE INDEX memberships_user_id_idx ON memberships (user_id);
+
+ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
+-- Reads and writes inside the current tenant.
+CREATE POLICY memberships_tenant ON memberships
+    USING (tenant_id = (SELECT app.current_tenant_id()))
+    WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
+-- A user may list their own memberships across tenants (read only).
+CREATE POLICY memberships_own ON memberships FOR SELECT
+    USING (user_id = (SELECT app.current_user_id()));
+
+CREATE TABLE password_credentials (
+    user_id    uuid        PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    hash       text        NOT NULL CHECK (hash LIKE '$argon2id$%'),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, users, memberships, password_credentials TO tenantkit_app;
+
+-- +goose Down
+DROP TABLE password_credentials;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE tenants;

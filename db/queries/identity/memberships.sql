@@ -1,0 +1,28 @@
+-- name: CreateMembership :exec
+INSERT INTO memberships (tenant_id, user_id, role)
+VALUES (@tenant_id, @user_id, @role);
+
+-- name: GetMemberRole :one
+-- The role of an enabled user in a tenant; no row when either is missing.
+SELECT m.role
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = @tenant_id AND m.user_id = @user_id AND u.disabled_at IS NULL;
+
+-- name: ListUserTenants :many
+SELECT t.id, t.slug, t.name, m.role
+FROM memberships m
+JOIN tenants t ON t.id = m.tenant_id
+WHERE m.user_id = @user_id
+ORDER BY t.name, t.id;
+
+-- name: ListTenantMembers :many
+SELECT u.id, u.email, u.name, m.role
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = @tenant_id
+ORDER BY lower(u.email);
+
+-- name: DeleteMembership :execrows
+DELETE FROM memberships
+WHERE tenant_id = @tenant_id AND user_id = @user_id;

@@ -1,0 +1,37 @@
+-- name: FindSession :one
+SELECT data
+FROM sessions
+WHERE token_hash = @token_hash AND expires_at > now();
+
+-- name: UpsertSession :exec
+INSERT INTO sessions (token_hash, user_id, data, expires_at)
+VALUES (@token_hash, @user_id, @data, @expires_at)
+ON CONFLICT (token_hash) DO UPDATE
+SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at;
+
+-- name: DeleteSession :exec
+DELETE FROM sessions
+WHERE token_hash = @token_hash;
+
+-- name: ListUserSessions :many
+SELECT token_hash, data, expires_at
+FROM sessions
+WHERE user_id = @user_id AND expires_at > now()
+ORDER BY expires_at DESC
+LIMIT @max_sessions;
+
+-- name: DeleteUserSessions :execrows
+-- Deletes every session of a user except the one whose hash is keep (pass
+-- an empty hash to delete them all).
+DELETE FROM sessions
+WHERE user_id = @user_id AND token_hash <> @keep;
+
+-- name: DeleteExpiredSessions :execrows
+-- Deletes at most batch_size expired sessions, so cleanup never holds long locks.
+DELETE FROM sessions
+WHERE token_hash IN (
+    SELECT s.token_hash
+    FROM sessions s
+    WHERE s.expires_at <= now()
+    LIMIT @batch_size
+);

@@ -1,0 +1,83 @@
+package database
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/tenantkit/tenantkit/db"
+)
+
+// Migrator applies the embedded migrations as the owner role.
+type Migrator struct {
+	provider *goose.Provider
+	close    func() error
+}
+
+// NewMigrator connects to ownerURL for migrating. Close it when done.
+func NewMigrator(ownerURL string) (*Migrator, error) {
+	cfg, err := pgx.ParseConfig(ownerURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: invalid connection string")
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	migrations, err := fs.Sub(db.Migrations, db.MigrationsDir)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return &Migrator{provider: p, close: p.Close}, nil
+}
+
+// Close releases the migrator's connection.
+func (m *Migrator) Close() error { return m.close() }
+
+// Up applies every pending migration and reports each to w.
+func (m *Migrator) Up(ctx context.Context, w io.Writer) error {
+	results, err := m.provider.Up(ctx)
+	for _, r := range results {
+		fmt.Fprintf(w, "migrated up: %s (%s)\n", r.Source.Path, r.Duration.Round(1e6))
+	}
+	if err != nil {
+		return fmt.Errorf("migrate up: %w", err)
+	}
+	return nil
+}
+
+// Down rolls back the most recent migration.
+func (m *Migrator) Down(ctx context.Context, w io.Writer) error {
+	r, err := m.provider.Down(ctx)
+	if r != nil {
+		fmt.Fprintf(w, "migrated down: %s\n", r.Source.Path)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate down: %w", err)
+	}
+	return nil
+}
+
+// Status writes each migration and whether it is applied.
+func (m *Migrator) Status(ctx context.Context, w io.Writer) error {
+	statuses, err := m.provider.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate status: %w", err)
+	}
+	for _, s := range statuses {
+		applied := "pending"
+		if s.State == goose.StateApplied {
+			applied = "applied " + s.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
+		}
+		fmt.Fprintf(w, "%05d  %-40s %s\n", s.Source.Version, s.Source.Path, applied)
+	}
+	return nil
+}

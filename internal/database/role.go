@@ -1,0 +1,128 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// RuntimeGroupRole is the NOLOGIN role the migrations grant privileges to.
+// The login role named in APP_DATABASE_URL is made a member of it.
+const RuntimeGroupRole = "tenantkit_app"
+
+// ErrUnsafeRole means the runtime role would bypass row-level security.
+var ErrUnsafeRole = errors.New("unsafe runtime database role")
+
+// RoleReport describes the connected role as far as RLS is concerned.
+type RoleReport struct {
+	Name      string
+	Superuser bool
+	BypassRLS bool
+	// OwnsRLSTables lists RLS tables the role owns or may act as owner of.
+	OwnsRLSTables []string
+}
+
+// InspectRole reports on the role the pool connects as.
+func InspectRole(ctx context.Context, pool *pgxpool.Pool) (RoleReport, error) {
+	var r RoleReport
+	err := pool.QueryRow(ctx, `
+SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+       coalesce(array_agg(c.oid::regclass::text ORDER BY c.oid::regclass::text)
+                FILTER (WHERE c.oid IS NOT NULL), '{}')
+FROM pg_roles r
+LEFT JOIN pg_class c
+       ON c.relrowsecurity AND c.relkind IN ('r', 'p')
+      AND pg_has_role(r.oid, c.relowner, 'MEMBER')
+WHERE r.rolname = current_user
+GROUP BY r.rolname, r.rolsuper, r.rolbypassrls`).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables)
+	if err != nil {
+		return RoleReport{}, fmt.Errorf("inspect database role: %w", err)
+	}
+	return r, nil
+}
+
+// CheckRuntimeRole returns ErrUnsafeRole, with what to do about it, when the
+// pool's role is a superuser, has BYPASSRLS, or owns a table with RLS.
+func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
+	r, err := InspectRole(ctx, pool)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Superuser:
+		return fmt.Errorf("%w: role %q is a superuser, which bypasses row-level security; "+
+			"point APP_DATABASE_URL at a plain login role (`server migrate up` creates one named after its user)", ErrUnsafeRole, r.Name)
+	case r.BypassRLS:
+		return fmt.Errorf("%w: role %q has BYPASSRLS; run ALTER ROLE %s NOBYPASSRLS or use another role in APP_DATABASE_URL",
+			ErrUnsafeRole, r.Name, pgx.Identifier{r.Name}.Sanitize())
+	case len(r.OwnsRLSTables) > 0:
+		return fmt.Errorf("%w: role %q owns (or may act as the owner of) RLS tables %v, and owners bypass RLS; "+
+			"run migrations as a separate owner role (DATABASE_URL) and serve as another role (APP_DATABASE_URL)",
+			ErrUnsafeRole, r.Name, r.OwnsRLSTables)
+	}
+	return nil
+}
+
+// EnsureRuntimeRole creates the login role named by appURL's user if it is
+// missing (or updates its password), and makes it a member of
+// RuntimeGroupRole. It runs as the owner, after the migrations.
+func EnsureRuntimeRole(ctx context.Context, owner *pgxpool.Pool, appURL string) (string, error) {
+	cfg, err := pgx.ParseConfig(appURL)
+	if err != nil {
+		return "", errors.New("APP_DATABASE_URL: invalid connection string")
+	}
+	name, password := cfg.User, cfg.Password
+	if name == "" {
+		return "", errors.New("APP_DATABASE_URL: names no user")
+	}
+
+	tx, err := owner.Begin(ctx)
+	if err != nil {
+		return "", fmt.Errorf("ensure runtime role: %w", err)
+	}
+	defer tx.Rollback(ctx)
+
+	var exists, super, bypass, isOwner bool
+	err = tx.QueryRow(ctx, `
+SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
+       coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = $1), false),
+       coalesce((SELECT rolbypassrls FROM pg_roles WHERE rolname = $1), false),
+       $1 = current_user`, name).Scan(&exists, &super, &bypass, &isOwner)
+	if err != nil {
+		return "", fmt.Errorf("ensure runtime role: %w", err)
+	}
+	if isOwner || super || bypass {
+		return "", fmt.Errorf("%w: APP_DATABASE_URL user %q is the migration owner, a superuser or has BYPASSRLS; "+
+			"give the runtime a role of its own (for example app)", ErrUnsafeRole, name)
+	}
+
+	// Role names and passwords cannot be bind parameters in DDL; format()
+	// quotes them on the server with %I and %L.
+	var stmt string
+	switch {
+	case !exists:
+		err = tx.QueryRow(ctx, `SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT', $1::text)
+		                        || CASE WHEN $2::text = '' THEN '' ELSE format(' PASSWORD %L', $2::text) END`, name, password).Scan(&stmt)
+	case password != "":
+		err = tx.QueryRow(ctx, `SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)`, name, password).Scan(&stmt)
+	}
+	if err != nil {
+		return "", fmt.Errorf("ensure runtime role: %w", err)
+	}
+	if stmt != "" {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return "", fmt.Errorf("ensure runtime role %q: %w", name, err)
+		}
+	}
+	grant := fmt.Sprintf("GRANT %s TO %s", pgx.Identifier{RuntimeGroupRole}.Sanitize(), pgx.Identifier{name}.Sanitize())
+	if _, err := tx.Exec(ctx, grant); err != nil {
+		return "", fmt.Errorf("grant %s to %q: %w", RuntimeGroupRole, name, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return "", fmt.Errorf("ensure runtime role: %w", err)
+	}
+	return name, nil
+}

@@ -1,0 +1,290 @@
+// Package dbtest gives each test package a fresh Postgres database cloned
+// from a migrated template, and pools that connect to it as the runtime role
+// (never a superuser: a superuser bypasses RLS and makes isolation tests pass
+// vacuously) and as the owner (for fixtures and catalogue checks).
+//
+// TEST_DATABASE_URL names a role that may create databases and roles; it
+// defaults to the local Postgres. Tests never skip when it is unreachable:
+// they fail.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/db"
+	"github.com/tenantkit/tenantkit/internal/database"
+)
+
+// DefaultAdminURL is used when TEST_DATABASE_URL is not set.
+const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// RuntimeRole is the login role tests connect as.
+const RuntimeRole = "tenantkit_test_app"
+
+// DB is one test package's database.
+type DB struct {
+	Name     string
+	OwnerURL string // the migration owner (the admin role)
+	AppURL   string // the runtime role
+	Owner    *pgxpool.Pool
+	App      *pgxpool.Pool
+}
+
+var (
+	mu      sync.Mutex
+	current *DB
+	setupErr error
+	inMain  bool
+)
+
+// Main creates the package's database, runs the tests and drops the database.
+// Call it from TestMain: os.Exit(dbtest.Main(m)).
+func Main(m *testing.M) int {
+	mu.Lock()
+	inMain = true
+	mu.Unlock()
+	code := m.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if current != nil {
+		if err := drop(current); err != nil {
+			fmt.Fprintf(os.Stderr, "dbtest: drop %s: %v\n", current.Name, err)
+		}
+	}
+	return code
+}
+
+// New returns the package's database, creating it on first use.
+func New(t testing.TB) *DB {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if !inMain {
+		t.Fatal("dbtest: call os.Exit(dbtest.Main(m)) from the package's TestMain")
+	}
+	if current == nil && setupErr == nil {
+		current, setupErr = create(context.Background())
+	}
+	if setupErr != nil {
+		t.Fatalf("dbtest: %v (is Postgres running? set TEST_DATABASE_URL)", setupErr)
+	}
+	return current
+}
+
+// AppPool opens an extra runtime-role pool with at most maxConns
+// connections, closed when the test ends.
+func (d *DB) AppPool(t testing.TB, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	p, err := database.Open(t.Context(), d.AppURL, database.PoolConfig{MaxConns: maxConns})
+	if err != nil {
+		t.Fatalf("dbtest: open app pool: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func adminURL() string {
+	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultAdminURL
+}
+
+// withDatabase returns base with its database (and optionally user) replaced.
+func withDatabase(base, dbname, user string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("TEST_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + dbname
+	if user != "" {
+		u.User = url.User(user)
+	}
+	return u.String(), nil
+}
+
+// migrationsHash names the template, so a changed migration builds a new one.
+func migrationsHash() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(db.Migrations, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := db.Migrations.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:16], err
+}
+
+func create(ctx context.Context) (*DB, error) {
+	admin, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redact(adminURL()), err)
+	}
+	defer admin.Close(ctx)
+
+	template, err := ensureTemplate(ctx, admin)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.ToLower("tk_test_" + rand.Text()[:16])
+	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s",
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())); err != nil {
+		return nil, fmt.Errorf("create database from template: %w", err)
+	}
+
+	d := &DB{Name: name}
+	if d.OwnerURL, err = withDatabase(adminURL(), name, ""); err != nil {
+		return nil, err
+	}
+	if d.AppURL, err = withDatabase(adminURL(), name, RuntimeRole); err != nil {
+		return nil, err
+	}
+	if d.Owner, err = database.Open(ctx, d.OwnerURL, database.PoolConfig{MaxConns: 4}); err != nil {
+		return nil, err
+	}
+	if d.App, err = database.Open(ctx, d.AppURL, database.PoolConfig{MaxConns: 8}); err != nil {
+		return nil, err
+	}
+	if err := database.CheckRuntimeRole(ctx, d.App); err != nil {
+		return nil, fmt.Errorf("test runtime role: %w", err)
+	}
+	return d, nil
+}
+
+// ensureTemplate migrates a template database once per set of migrations,
+// under an advisory lock so packages tested in parallel build it once.
+func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
+	hash, err := migrationsHash()
+	if err != nil {
+		return "", err
+	}
+	name := "tk_template_" + hash
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext('tenantkit-dbtest-template'))"); err != nil {
+		return "", err
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('tenantkit-dbtest-template'))")
+
+	var exists bool
+	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if exists {
+		return name, nil
+	}
+	building := name + "_building"
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{building}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{building}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create template: %w", err)
+	}
+	ownerURL, err := withDatabase(adminURL(), building, "")
+	if err != nil {
+		return "", err
+	}
+	if err := migrate(ctx, ownerURL); err != nil {
+		return "", err
+	}
+	// Rename once complete, so a crash mid-build never leaves a half template.
+	if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s",
+		pgx.Identifier{building}.Sanitize(), pgx.Identifier{name}.Sanitize())); err != nil {
+		return "", fmt.Errorf("finish template: %w", err)
+	}
+	return name, nil
+}
+
+func migrate(ctx context.Context, ownerURL string) error {
+	m, err := database.NewMigrator(ownerURL)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Up(ctx, io.Discard); err != nil {
+		return err
+	}
+	owner, err := database.Open(ctx, ownerURL, database.PoolConfig{MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	appURL, err := withDatabase(ownerURL, "x", RuntimeRole)
+	if err != nil {
+		return err
+	}
+	_, err = database.EnsureRuntimeRole(ctx, owner, appURL)
+	return err
+}
+
+// MigrateFresh creates an empty database, migrates it and returns its owner
+// URL and a function that drops it. The schema drift check uses it.
+func MigrateFresh(ctx context.Context) (string, func() error, error) {
+	admin, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to %s: %w", redact(adminURL()), err)
+	}
+	defer admin.Close(ctx)
+	name := strings.ToLower("tk_fresh_" + rand.Text()[:16])
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, err
+	}
+	ownerURL, err := withDatabase(adminURL(), name, "")
+	if err != nil {
+		return "", nil, err
+	}
+	dropIt := func() error {
+		c, err := pgx.Connect(context.Background(), adminURL())
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		_, err = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return err
+	}
+	if err := migrate(ctx, ownerURL); err != nil {
+		dropIt()
+		return "", nil, err
+	}
+	return ownerURL, dropIt, nil
+}
+
+func drop(d *DB) error {
+	d.App.Close()
+	d.Owner.Close()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		return err
+	}
+	defer admin.Close(ctx)
+	_, err = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{d.Name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "TEST_DATABASE_URL"
+	}
+	return u.Redacted()
+}
+
