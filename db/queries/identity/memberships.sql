@@ -10,10 +10,13 @@ JOIN users u ON u.id = m.user_id
 WHERE m.tenant_id = @tenant_id AND m.user_id = @user_id AND u.disabled_at IS NULL;
 
 -- name: ListUserTenants :many
-SELECT t.id, t.slug, t.name, m.role
+-- Needs app.user_id set to the same user (policy memberships_own). A disabled
+-- user has no effective memberships, as in GetMemberRole.
+SELECT t.id, t.slug, t.name, t.created_at, m.role
 FROM memberships m
 JOIN tenants t ON t.id = m.tenant_id
-WHERE m.user_id = @user_id
+JOIN users u ON u.id = m.user_id
+WHERE m.user_id = @user_id AND u.disabled_at IS NULL
 ORDER BY t.name, t.id;
 
 -- name: ListTenantMembers :many

@@ -14,9 +14,11 @@ FROM users
 WHERE lower(email) = lower(@email);
 
 -- name: DisableUser :execrows
+-- Idempotent: a second call keeps the first disable time and still counts
+-- the row, so zero rows means no such user.
 UPDATE users
-SET disabled_at = now()
-WHERE id = @id AND disabled_at IS NULL;
+SET disabled_at = coalesce(disabled_at, now())
+WHERE id = @id;
 
 -- name: CreatePasswordCredential :exec
 INSERT INTO password_credentials (user_id, hash)
@@ -26,6 +28,13 @@ VALUES (@user_id, @hash);
 UPDATE password_credentials
 SET hash = @hash, updated_at = now()
 WHERE user_id = @user_id;
+
+-- name: RehashPassword :execrows
+-- Replaces a hash with one under new parameters only if it is still the hash
+-- the login verified, so a concurrent password change is never overwritten.
+UPDATE password_credentials
+SET hash = @new_hash, updated_at = now()
+WHERE user_id = @user_id AND hash = @old_hash;
 
 -- name: GetPasswordLogin :one
 SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, c.hash

@@ -7,6 +7,7 @@ package identitydb
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -106,20 +107,24 @@ func (q *Queries) ListTenantMembers(ctx context.Context, tenantID uuid.UUID) ([]
 }
 
 const listUserTenants = `-- name: ListUserTenants :many
-SELECT t.id, t.slug, t.name, m.role
+SELECT t.id, t.slug, t.name, t.created_at, m.role
 FROM memberships m
 JOIN tenants t ON t.id = m.tenant_id
-WHERE m.user_id = $1
+JOIN users u ON u.id = m.user_id
+WHERE m.user_id = $1 AND u.disabled_at IS NULL
 ORDER BY t.name, t.id
 `
 
 type ListUserTenantsRow struct {
-	ID   uuid.UUID
-	Slug string
-	Name string
-	Role string
+	ID        uuid.UUID
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+	Role      string
 }
 
+// Needs app.user_id set to the same user (policy memberships_own). A disabled
+// user has no effective memberships, as in GetMemberRole.
 func (q *Queries) ListUserTenants(ctx context.Context, userID uuid.UUID) ([]ListUserTenantsRow, error) {
 	rows, err := q.db.Query(ctx, listUserTenants, userID)
 	if err != nil {
@@ -133,6 +138,7 @@ func (q *Queries) ListUserTenants(ctx context.Context, userID uuid.UUID) ([]List
 			&i.ID,
 			&i.Slug,
 			&i.Name,
+			&i.CreatedAt,
 			&i.Role,
 		); err != nil {
 			return nil, err

@@ -53,10 +53,12 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 
 const disableUser = `-- name: DisableUser :execrows
 UPDATE users
-SET disabled_at = now()
-WHERE id = $1 AND disabled_at IS NULL
+SET disabled_at = coalesce(disabled_at, now())
+WHERE id = $1
 `
 
+// Idempotent: a second call keeps the first disable time and still counts
+// the row, so zero rows means no such user.
 func (q *Queries) DisableUser(ctx context.Context, id uuid.UUID) (int64, error) {
 	result, err := q.db.Exec(ctx, disableUser, id)
 	if err != nil {
@@ -131,6 +133,28 @@ func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.DisabledAt,
 	)
 	return i, err
+}
+
+const rehashPassword = `-- name: RehashPassword :execrows
+UPDATE password_credentials
+SET hash = $1, updated_at = now()
+WHERE user_id = $2 AND hash = $3
+`
+
+type RehashPasswordParams struct {
+	NewHash string
+	UserID  uuid.UUID
+	OldHash string
+}
+
+// Replaces a hash with one under new parameters only if it is still the hash
+// the login verified, so a concurrent password change is never overwritten.
+func (q *Queries) RehashPassword(ctx context.Context, arg RehashPasswordParams) (int64, error) {
+	result, err := q.db.Exec(ctx, rehashPassword, arg.NewHash, arg.UserID, arg.OldHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const updatePasswordHash = `-- name: UpdatePasswordHash :exec

@@ -1,0 +1,16 @@
+// Package identity owns who people are and where they belong: users, their
+// password credentials, tenants and memberships. It signs users up,
+// authenticates them, creates tenants and answers "is this user a member of
+// this tenant, and with which role".
+//
+// Invariant: this package is the only code that reads or writes the users,
+// password_credentials, tenants and memberships tables (through its
+// generated queries in identitydb, which nothing else imports). Other
+// components go through Service. Every membership read or write runs in a
+// transaction whose app.tenant_id or app.user_id is set transaction-locally,
+// so row-level security, not only a WHERE clause, keeps tenants apart.
+//
+// Passwords are hashed with argon2id at OWASP's parameters, with a bounded
+// number of hashes in flight; failed logins look the same whether or not
+// the account exists (same error, and the key derivation runs either way).
+package identity

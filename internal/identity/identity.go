@@ -1,0 +1,180 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+)
+
+// Role is a user's role in a tenant.
+type Role string
+
+// The roles a membership can have.
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleAdmin, RoleMember:
+		return true
+	}
+	return false
+}
+
+// User is a person who can sign in.
+type User struct {
+	ID        uuid.UUID
+	Email     string // as the user typed it (trimmed); compare case-insensitively
+	Name      string
+	CreatedAt time.Time
+	Disabled  bool
+}
+
+// Tenant is an organisation whose data is kept apart from every other's.
+type Tenant struct {
+	ID        uuid.UUID
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// TenantRole is a tenant together with one user's role in it.
+type TenantRole struct {
+	Tenant
+	Role Role
+}
+
+// Member is one user's membership, as seen from inside the tenant.
+type Member struct {
+	UserID uuid.UUID
+	Email  string
+	Name   string
+	Role   Role
+}
+
+// DBTX is what MemberRole and Members run on: the caller's tenant-scoped
+// transaction (a pgx.Tx). It has the methods of the generated queries' DBTX.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+var (
+	_ DBTX            = pgx.Tx(nil)
+	_ DBTX            = (*pgxpool.Pool)(nil)
+	_ identitydb.DBTX = DBTX(nil)
+)
+
+// Config tunes the password policy and hashing. The zero value is the
+// recommended production setting.
+type Config struct {
+	// MinPasswordLength is the minimum length in characters (runes, after
+	// NFKC normalization). Default and floor 8 (ASVS 5.0 V6.2.1; NIST SP
+	// 800-63B-4 requires 15 where the password is the only factor).
+	MinPasswordLength int
+	// MaxPasswordBytes is the longest password accepted, in bytes, checked
+	// before hashing. Default 256; at least 256 so any 64-character password
+	// fits; at most 4096.
+	MaxPasswordBytes int
+	// MaxConcurrentHashes bounds argon2id runs in flight; more wait their
+	// turn (or until their context ends). Default GOMAXPROCS: with one lane a
+	// hash is one CPU-bound goroutine, so more would add memory, not speed.
+	MaxConcurrentHashes int
+	// Argon2 is the cost of new hashes; zero fields take OWASP's
+	// recommendation (m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte tag).
+	// Lower it only in tests. Existing hashes are upgraded on the next
+	// successful login after it changes.
+	Argon2 Argon2Params
+	// Logger receives problems that do not fail the call (a failed rehash
+	// on login). Nil discards them.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.MinPasswordLength == 0 {
+		c.MinPasswordLength = defaultMinPasswordLength
+	}
+	if c.MaxPasswordBytes == 0 {
+		c.MaxPasswordBytes = defaultMaxPasswordBytes
+	}
+	if c.MaxConcurrentHashes == 0 {
+		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	c.Argon2 = c.Argon2.withDefaults()
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case c.MinPasswordLength < defaultMinPasswordLength || c.MinPasswordLength > maxMinPasswordLength:
+		return c, fmt.Errorf("identity: MinPasswordLength %d: want %d..%d",
+			c.MinPasswordLength, defaultMinPasswordLength, maxMinPasswordLength)
+	case c.MaxPasswordBytes < minMaxPasswordBytes || c.MaxPasswordBytes > maxMaxPasswordBytes:
+		return c, fmt.Errorf("identity: MaxPasswordBytes %d: want %d..%d",
+			c.MaxPasswordBytes, minMaxPasswordBytes, maxMaxPasswordBytes)
+	case c.MaxConcurrentHashes < 1:
+		return c, fmt.Errorf("identity: MaxConcurrentHashes %d: want at least 1", c.MaxConcurrentHashes)
+	}
+	if err := c.Argon2.validate(); err != nil {
+		return c, fmt.Errorf("identity: %w", err)
+	}
+	return c, nil
+}
+
+// Service is the identity API. It is safe for concurrent use.
+type Service struct {
+	pool   *pgxpool.Pool
+	cfg    Config
+	policy passwordPolicy
+	hasher *hasher
+}
+
+// New returns a Service on pool, which must connect as the runtime role.
+// It fails on a nil pool or a Config outside the documented bounds.
+func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
+	if pool == nil {
+		return nil, errors.New("identity: nil pool")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Service{
+		pool:   pool,
+		cfg:    cfg,
+		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
+		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes),
+	}, nil
+}
+
+// inTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise (also on panic).
+func (s *Service) inTx(ctx context.Context, opts pgx.TxOptions, fn func(q *identitydb.Queries) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		return fn(identitydb.New(tx))
+	})
+}
+
+// inTenantTx runs fn in a transaction scoped to tenantID for RLS.
+func (s *Service) inTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(q *identitydb.Queries) error) error {
+	return s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		if err := q.SetTenantID(ctx, tenantID); err != nil {
+			return fmt.Errorf("scope transaction to tenant: %w", err)
+		}
+		return fn(q)
+	})
+}

@@ -1,0 +1,111 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+	"github.com/tenantkit/tenantkit/internal/validation"
+)
+
+// UserTenants lists the tenants userID belongs to, with their role in each,
+// ordered by name. It reads in a transaction with app.user_id set, which is
+// what lets RLS show a user their own memberships across tenants. A
+// disabled or unknown user belongs to none.
+func (s *Service) UserTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
+	var out []TenantRole
+	err := s.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(q *identitydb.Queries) error {
+		if err := q.SetUserID(ctx, userID); err != nil {
+			return fmt.Errorf("scope transaction to user: %w", err)
+		}
+		rows, err := q.ListUserTenants(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out = make([]TenantRole, 0, len(rows))
+		for _, r := range rows {
+			out = append(out, TenantRole{
+				Tenant: Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt},
+				Role:   Role(r.Role),
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tenants of user %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// MemberRole returns userID's role in tenantID. It runs on db, the caller's
+// transaction, which must already be scoped to tenantID (app.tenant_id):
+// RLS then hides every other tenant's memberships, so a transaction scoped
+// elsewhere, or not at all, gets ErrNotMember. ErrNotMember also when there
+// is no membership or the user is disabled.
+func (s *Service) MemberRole(ctx context.Context, db DBTX, tenantID, userID uuid.UUID) (Role, error) {
+	role, err := identitydb.New(db).GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: tenantID, UserID: userID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotMember
+	}
+	if err != nil {
+		return "", fmt.Errorf("get role of user %s in tenant %s: %w", userID, tenantID, err)
+	}
+	return Role(role), nil
+}
+
+// Members lists tenantID's members, by email, on db, the caller's
+// transaction scoped to tenantID. A transaction scoped to another tenant
+// sees none.
+func (s *Service) Members(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]Member, error) {
+	rows, err := identitydb.New(db).ListTenantMembers(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of tenant %s: %w", tenantID, err)
+	}
+	out := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Member{UserID: r.ID, Email: r.Email, Name: r.Name, Role: Role(r.Role)})
+	}
+	return out, nil
+}
+
+// AddMember gives userID role in tenantID, in its own tenant-scoped
+// transaction. It returns validation.Errors for an unknown role,
+// ErrTenantNotFound, ErrUserNotFound, or ErrAlreadyMember.
+func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, role Role) error {
+	if !role.Valid() {
+		return validation.Errors{{Field: "role", Detail: "must be owner, admin or member"}}
+	}
+	err := s.inTenantTx(ctx, tenantID, func(q *identitydb.Queries) error {
+		return mapDBError(q.CreateMembership(ctx, identitydb.CreateMembershipParams{
+			TenantID: tenantID, UserID: userID, Role: string(role),
+		}))
+	})
+	if err != nil {
+		return fmt.Errorf("add user %s to tenant %s: %w", userID, tenantID, err)
+	}
+	return nil
+}
+
+// RemoveMember ends userID's membership in tenantID, in its own
+// tenant-scoped transaction; ErrNotMember when there was none. It takes
+// effect for the next MemberRole call.
+func (s *Service) RemoveMember(ctx context.Context, tenantID, userID uuid.UUID) error {
+	err := s.inTenantTx(ctx, tenantID, func(q *identitydb.Queries) error {
+		n, err := q.DeleteMembership(ctx, identitydb.DeleteMembershipParams{TenantID: tenantID, UserID: userID})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return ErrNotMember
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove user %s from tenant %s: %w", userID, tenantID, err)
+	}
+	return nil
+}

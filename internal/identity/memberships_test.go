@@ -1,0 +1,233 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/internal/validation"
+)
+
+func TestUserTenantsListsOnlyOwn(t *testing.T) {
+	s, _ := newTestService(t, Config{})
+	alice, bob, carol := signUp(t, s), signUp(t, s), signUp(t, s)
+	ta := createTenant(t, s, alice.ID)
+	tb := createTenant(t, s, bob.ID)
+	if err := s.AddMember(t.Context(), ta.ID, bob.ID, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		user uuid.UUID
+		want []TenantRole
+	}{
+		{"alice", alice.ID, []TenantRole{{ta, RoleOwner}}},
+		{"bob", bob.ID, sortByName([]TenantRole{{ta, RoleAdmin}, {tb, RoleOwner}})},
+		{"carol, in no tenant", carol.ID, []TenantRole{}},
+		{"unknown user", uuid.New(), []TenantRole{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.UserTenants(t.Context(), tt.user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("UserTenants (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	if err := s.DisableUser(t.Context(), bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserTenants(t.Context(), bob.ID)
+	if err != nil || len(got) != 0 {
+		t.Errorf("UserTenants(disabled) = %v, %v; want none", got, err)
+	}
+}
+
+func sortByName(l []TenantRole) []TenantRole {
+	if len(l) == 2 && (l[0].Name > l[1].Name || (l[0].Name == l[1].Name && l[0].ID.String() > l[1].ID.String())) {
+		l[0], l[1] = l[1], l[0]
+	}
+	return l
+}
+
+func TestMemberRole(t *testing.T) {
+	s, _ := newTestService(t, Config{})
+	pool := appPool(t)
+	owner, member, outsider, disabled := signUp(t, s), signUp(t, s), signUp(t, s), signUp(t, s)
+	tn := createTenant(t, s, owner.ID)
+	other := createTenant(t, s, outsider.ID)
+	for _, u := range []User{member, disabled} {
+		if err := s.AddMember(t.Context(), tn.ID, u.ID, RoleMember); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DisableUser(t.Context(), disabled.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		scope   uuid.UUID // the tenant the transaction is scoped to
+		tenant  uuid.UUID
+		user    uuid.UUID
+		want    Role
+		wantErr error
+	}{
+		{"owner", tn.ID, tn.ID, owner.ID, RoleOwner, nil},
+		{"member", tn.ID, tn.ID, member.ID, RoleMember, nil},
+		{"non-member", tn.ID, tn.ID, outsider.ID, "", ErrNotMember},
+		{"disabled member", tn.ID, tn.ID, disabled.ID, "", ErrNotMember},
+		{"unknown user", tn.ID, tn.ID, uuid.New(), "", ErrNotMember},
+		// As another tenant: outsider owns other, but a transaction scoped
+		// to tn cannot see that membership, nor the reverse.
+		{"other tenant's owner, asked in this scope", tn.ID, other.ID, outsider.ID, "", ErrNotMember},
+		{"this tenant's owner, asked from another scope", other.ID, tn.ID, owner.ID, "", ErrNotMember},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inTenant(t, pool, tt.scope, func(ctx context.Context, tx pgx.Tx) {
+				got, err := s.MemberRole(ctx, tx, tt.tenant, tt.user)
+				if got != tt.want || !errors.Is(err, tt.wantErr) {
+					t.Errorf("MemberRole = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
+				}
+			})
+		})
+	}
+
+	t.Run("no tenant scope fails closed", func(t *testing.T) {
+		if _, err := s.MemberRole(t.Context(), pool, tn.ID, owner.ID); !errors.Is(err, ErrNotMember) {
+			t.Errorf("MemberRole outside a tenant transaction = %v, want ErrNotMember", err)
+		}
+	})
+
+	t.Run("removal takes effect at once", func(t *testing.T) {
+		if err := s.RemoveMember(t.Context(), tn.ID, member.ID); err != nil {
+			t.Fatal(err)
+		}
+		inTenant(t, pool, tn.ID, func(ctx context.Context, tx pgx.Tx) {
+			if _, err := s.MemberRole(ctx, tx, tn.ID, member.ID); !errors.Is(err, ErrNotMember) {
+				t.Errorf("MemberRole after RemoveMember = %v, want ErrNotMember", err)
+			}
+		})
+	})
+}
+
+func TestMembers(t *testing.T) {
+	s, _ := newTestService(t, Config{})
+	pool := appPool(t)
+	owner, admin, outsider := signUp(t, s), signUp(t, s), signUp(t, s)
+	tn := createTenant(t, s, owner.ID)
+	other := createTenant(t, s, outsider.ID)
+	if err := s.AddMember(t.Context(), tn.ID, admin.ID, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+
+	want := []Member{
+		{UserID: owner.ID, Email: owner.Email, Name: owner.Name, Role: RoleOwner},
+		{UserID: admin.ID, Email: admin.Email, Name: admin.Name, Role: RoleAdmin},
+	}
+	if want[0].Email > want[1].Email {
+		want[0], want[1] = want[1], want[0]
+	}
+	inTenant(t, pool, tn.ID, func(ctx context.Context, tx pgx.Tx) {
+		got, err := s.Members(ctx, tx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Members (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("as another tenant", func(t *testing.T) {
+		inTenant(t, pool, other.ID, func(ctx context.Context, tx pgx.Tx) {
+			got, err := s.Members(ctx, tx, tn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 0 {
+				t.Errorf("Members of tn from other's transaction = %v, want none", got)
+			}
+		})
+	})
+
+	t.Run("no tenant scope", func(t *testing.T) {
+		got, err := s.Members(t.Context(), pool, tn.ID)
+		if err != nil || len(got) != 0 {
+			t.Errorf("Members outside a tenant transaction = %v, %v; want none", got, err)
+		}
+	})
+}
+
+func TestAddRemoveMemberErrors(t *testing.T) {
+	s, _ := newTestService(t, Config{})
+	owner, user := signUp(t, s), signUp(t, s)
+	tn := createTenant(t, s, owner.ID)
+
+	if err := s.AddMember(t.Context(), tn.ID, user.ID, Role("superuser")); !isFieldProblem(err, "role") {
+		t.Errorf("AddMember(bad role) = %v, want a role field problem", err)
+	}
+	if err := s.AddMember(t.Context(), uuid.New(), user.ID, RoleMember); !errors.Is(err, ErrTenantNotFound) {
+		t.Errorf("AddMember(unknown tenant) = %v, want ErrTenantNotFound", err)
+	}
+	if err := s.AddMember(t.Context(), tn.ID, uuid.New(), RoleMember); !errors.Is(err, ErrUserNotFound) {
+		t.Errorf("AddMember(unknown user) = %v, want ErrUserNotFound", err)
+	}
+	if err := s.AddMember(t.Context(), tn.ID, owner.ID, RoleMember); !errors.Is(err, ErrAlreadyMember) {
+		t.Errorf("AddMember(existing) = %v, want ErrAlreadyMember", err)
+	}
+	if err := s.RemoveMember(t.Context(), tn.ID, user.ID); !errors.Is(err, ErrNotMember) {
+		t.Errorf("RemoveMember(non-member) = %v, want ErrNotMember", err)
+	}
+	if err := s.RemoveMember(t.Context(), uuid.New(), owner.ID); !errors.Is(err, ErrNotMember) {
+		t.Errorf("RemoveMember(unknown tenant) = %v, want ErrNotMember", err)
+	}
+}
+
+func isFieldProblem(err error, field string) bool {
+	fe, ok := errors.AsType[validation.Errors](err)
+	return ok && len(fe) == 1 && fe[0].Field == field
+}
+
+// TestTenantSettingIsTransactionLocal: the identity calls that scope a
+// transaction leave no app.tenant_id or app.user_id on pooled connections.
+func TestTenantSettingIsTransactionLocal(t *testing.T) {
+	s, _ := newTestService(t, Config{MaxConcurrentHashes: 1})
+	owner := signUp(t, s)
+	tn := createTenant(t, s, owner.ID)
+	if _, err := s.UserTenants(t.Context(), owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveMember(t.Context(), tn.ID, uuid.New()); !errors.Is(err, ErrNotMember) {
+		t.Fatal(err)
+	}
+	// Check every idle connection of the service's pool.
+	conns := s.pool.AcquireAllIdle(t.Context())
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	if len(conns) == 0 {
+		t.Fatal("no idle connections to check")
+	}
+	for _, c := range conns {
+		var tenant, user string
+		err := c.QueryRow(t.Context(), "SELECT coalesce(current_setting('app.tenant_id', true), ''), coalesce(current_setting('app.user_id', true), '')").Scan(&tenant, &user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tenant != "" || user != "" {
+			t.Errorf("pooled connection carries app.tenant_id=%q app.user_id=%q", tenant, user)
+		}
+	}
+}

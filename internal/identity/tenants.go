@@ -1,0 +1,85 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+	"github.com/tenantkit/tenantkit/internal/validation"
+)
+
+// CreateTenant creates a tenant with ownerID as its owner, both in one
+// transaction. It returns validation.Errors for a bad name or slug (see
+// normalizeSlug: DNS-label shaped, not reserved, not UUID-shaped),
+// ErrSlugTaken, and ErrUserNotFound when the owner does not exist.
+func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slug string) (Tenant, error) {
+	var problems validation.Errors
+	name, problem := normalizeName(name)
+	if problem != "" {
+		problems.Add("name", problem)
+	}
+	slug, problem = normalizeSlug(slug)
+	if problem != "" {
+		problems.Add("slug", problem)
+	}
+	if err := problems.Err(); err != nil {
+		return Tenant{}, err
+	}
+
+	var t Tenant
+	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		row, err := q.CreateTenant(ctx, identitydb.CreateTenantParams{Slug: slug, Name: name})
+		if err != nil {
+			return fmt.Errorf("insert tenant: %w", mapDBError(err))
+		}
+		// The membership is a tenant row: RLS admits it only inside the
+		// new tenant's scope.
+		if err := q.SetTenantID(ctx, row.ID); err != nil {
+			return fmt.Errorf("scope transaction to tenant: %w", err)
+		}
+		if err := q.CreateMembership(ctx, identitydb.CreateMembershipParams{
+			TenantID: row.ID, UserID: ownerID, Role: string(RoleOwner),
+		}); err != nil {
+			return fmt.Errorf("insert owner membership: %w", mapDBError(err))
+		}
+		t = tenantFromRow(row)
+		return nil
+	})
+	if err != nil {
+		return Tenant{}, fmt.Errorf("create tenant: %w", err)
+	}
+	return t, nil
+}
+
+// Tenant looks a tenant up by ref, which is its id (any form uuid.Parse
+// accepts) or its slug; slugs never look like ids. ErrTenantNotFound when
+// there is none, also for a ref that is neither (no query runs then).
+func (s *Service) Tenant(ctx context.Context, ref string) (Tenant, error) {
+	q := identitydb.New(s.pool)
+	var (
+		row identitydb.Tenant
+		err error
+	)
+	if id, perr := uuid.Parse(ref); perr == nil {
+		row, err = q.GetTenantByID(ctx, id)
+	} else if slugPattern.MatchString(ref) {
+		row, err = q.GetTenantBySlug(ctx, ref)
+	} else {
+		return Tenant{}, ErrTenantNotFound
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Tenant{}, ErrTenantNotFound
+	}
+	if err != nil {
+		return Tenant{}, fmt.Errorf("get tenant: %w", err)
+	}
+	return tenantFromRow(row), nil
+}
+
+func tenantFromRow(r identitydb.Tenant) Tenant {
+	return Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt}
+}

@@ -1,0 +1,157 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+	"github.com/tenantkit/tenantkit/internal/validation"
+)
+
+// SignUp creates a user with a password. It returns validation.Errors for a
+// malformed email, name or password (too long, invalid UTF-8, control
+// characters), an error wrapping ErrWeakPassword with a user-facing reason
+// for a password that is too short or too easy to guess, and ErrEmailTaken
+// when the email is registered already, in any letter case. The user and
+// their credential are created in one transaction.
+func (s *Service) SignUp(ctx context.Context, email, password, name string) (User, error) {
+	var problems validation.Errors
+	email, problem := normalizeEmail(email)
+	if problem != "" {
+		problems.Add("email", problem)
+	}
+	name, problem = normalizeName(name)
+	if problem != "" {
+		problems.Add("name", problem)
+	}
+	if problem := s.policy.malformed(password); problem != "" {
+		problems.Add("password", problem)
+	}
+	if err := problems.Err(); err != nil {
+		return User{}, err
+	}
+	password = normalizePassword(password)
+	if reason := s.policy.weakness(password, email, name); reason != "" {
+		return User{}, fmt.Errorf("%w: %s", ErrWeakPassword, reason)
+	}
+
+	// Hash before the transaction opens, so no connection is held while
+	// the KDF runs or waits for a slot.
+	hash, err := s.hasher.hash(ctx, password)
+	if err != nil {
+		return User{}, fmt.Errorf("sign up: %w", err)
+	}
+	var u User
+	err = s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		row, err := q.CreateUser(ctx, identitydb.CreateUserParams{Email: email, Name: name})
+		if err != nil {
+			return fmt.Errorf("insert user: %w", mapDBError(err))
+		}
+		if err := q.CreatePasswordCredential(ctx, identitydb.CreatePasswordCredentialParams{UserID: row.ID, Hash: hash}); err != nil {
+			return fmt.Errorf("store password: %w", mapDBError(err))
+		}
+		u = userFromRow(row)
+		return nil
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("sign up: %w", err)
+	}
+	return u, nil
+}
+
+// maxLookupEmailBytes bounds the email Authenticate looks up. It is looser
+// than sign-up's rules on purpose: tightening those must never lock out a
+// user who signed up under the old ones.
+const maxLookupEmailBytes = 1024
+
+// Authenticate returns the user with this email and password. Every failure
+// is ErrInvalidCredentials: unknown email, wrong password, disabled user.
+// An unknown email still runs the KDF (against a dummy hash), so it takes
+// about as long as a wrong password. Input that no account can match (an
+// over-long password, invalid UTF-8) fails at once: that answer depends on
+// the input alone, not on any account. A hash at outdated parameters is
+// replaced on success.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
+	email = strings.TrimSpace(email)
+	if email == "" || len(email) > maxLookupEmailBytes || !utf8.ValidString(email) || strings.ContainsRune(email, 0) ||
+		len(password) > s.cfg.MaxPasswordBytes || !utf8.ValidString(password) {
+		return User{}, ErrInvalidCredentials
+	}
+	password = normalizePassword(password)
+
+	row, err := identitydb.New(s.pool).GetPasswordLogin(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, _, err := s.hasher.verify(ctx, password, s.hasher.dummy); err != nil {
+			return User{}, fmt.Errorf("authenticate: %w", err)
+		}
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: look up user: %w", err)
+	}
+	ok, rehash, err := s.hasher.verify(ctx, password, row.Hash)
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate user %s: %w", row.ID, err)
+	}
+	// Disabled is checked after the KDF, so it costs the same as a wrong
+	// password and a disabled account is not told apart.
+	if !ok || row.DisabledAt != nil {
+		return User{}, ErrInvalidCredentials
+	}
+	if rehash {
+		s.rehash(ctx, row.ID, password, row.Hash)
+	}
+	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt}, nil
+}
+
+// rehash upgrades a verified password's hash to the current parameters. It
+// is best effort: the login has succeeded whatever happens here, and the
+// next login tries again.
+func (s *Service) rehash(ctx context.Context, userID uuid.UUID, password, oldHash string) {
+	newHash, err := s.hasher.hash(ctx, password)
+	if err == nil {
+		_, err = identitydb.New(s.pool).RehashPassword(ctx, identitydb.RehashPasswordParams{
+			NewHash: newHash, UserID: userID, OldHash: oldHash,
+		})
+	}
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "identity: upgrade password hash", "user_id", userID, "err", err)
+	}
+}
+
+// User returns the user with id, disabled or not, or ErrUserNotFound.
+func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
+	row, err := identitydb.New(s.pool).GetUserByID(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user %s: %w", id, err)
+	}
+	return userFromRow(row), nil
+}
+
+// DisableUser stops the user from signing in and from counting as a member
+// of any tenant (MemberRole, UserTenants), from the next call on. It is
+// idempotent; ErrUserNotFound when there is no such user. Revoking the
+// user's sessions is the session component's job.
+func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
+	n, err := identitydb.New(s.pool).DisableUser(ctx, id)
+	if err != nil {
+		return fmt.Errorf("disable user %s: %w", id, err)
+	}
+	if n == 0 {
+		return ErrUserNotFound
+	}
+	return nil
+}
+
+func userFromRow(r identitydb.User) User {
+	return User{ID: r.ID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt, Disabled: r.DisabledAt != nil}
+}
