@@ -9,9 +9,21 @@ VALUES (@token_hash, @user_id, @data, @expires_at)
 ON CONFLICT (token_hash) DO UPDATE
 SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at;
 
+-- name: TouchSession :execrows
+-- Rewrites a live session's data and expiry. Unlike UpsertSession it never
+-- creates a row, so a touch racing a revocation cannot bring the session back.
+UPDATE sessions
+SET data = @data, expires_at = @expires_at
+WHERE token_hash = @token_hash AND expires_at > now();
+
 -- name: DeleteSession :exec
 DELETE FROM sessions
 WHERE token_hash = @token_hash;
+
+-- name: DeleteUserSession :execrows
+-- Deletes one session, only if it belongs to user_id.
+DELETE FROM sessions
+WHERE user_id = @user_id AND token_hash = @token_hash;
 
 -- name: ListUserSessions :many
 SELECT token_hash, data, expires_at

@@ -41,6 +41,25 @@ func (q *Queries) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return err
 }
 
+const deleteUserSession = `-- name: DeleteUserSession :execrows
+DELETE FROM sessions
+WHERE user_id = $1 AND token_hash = $2
+`
+
+type DeleteUserSessionParams struct {
+	UserID    uuid.NullUUID
+	TokenHash []byte
+}
+
+// Deletes one session, only if it belongs to user_id.
+func (q *Queries) DeleteUserSession(ctx context.Context, arg DeleteUserSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserSession, arg.UserID, arg.TokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteUserSessions = `-- name: DeleteUserSessions :execrows
 DELETE FROM sessions
 WHERE user_id = $1 AND token_hash <> $2
@@ -111,6 +130,28 @@ func (q *Queries) ListUserSessions(ctx context.Context, arg ListUserSessionsPara
 		return nil, err
 	}
 	return items, nil
+}
+
+const touchSession = `-- name: TouchSession :execrows
+UPDATE sessions
+SET data = $1, expires_at = $2
+WHERE token_hash = $3 AND expires_at > now()
+`
+
+type TouchSessionParams struct {
+	Data      []byte
+	ExpiresAt time.Time
+	TokenHash []byte
+}
+
+// Rewrites a live session's data and expiry. Unlike UpsertSession it never
+// creates a row, so a touch racing a revocation cannot bring the session back.
+func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, touchSession, arg.Data, arg.ExpiresAt, arg.TokenHash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const upsertSession = `-- name: UpsertSession :exec

@@ -1,0 +1,26 @@
+// Package session keeps browser sessions for tenantkit: the session cookie,
+// the server-side record behind it (in Postgres or Redis), its lifecycle
+// (login, tenant switch, logout, idle and absolute expiry) and the per-user
+// index that lets a user list and revoke their sessions.
+//
+// It is built on github.com/alexedwards/scs/v2, which handles the cookie and
+// the request cycle. Manager wraps scs; the stores (PostgresStore,
+// RedisStore) implement Store and pass one conformance suite.
+//
+// Invariants:
+//
+//   - A session token never reaches storage: every store keys its records by
+//     the SHA-256 of the token (TokenHash), and hashes inside the store, so no
+//     caller or configuration can make it store a raw token.
+//   - A session holds metadata only (Session: ids, times, IP, user agent,
+//     tenant), never user data; the codec refuses to encode anything else.
+//   - Every privilege change gets a new token (Login, SwitchTenant), Logout
+//     deletes the server-side record, and a token the client made up is never
+//     adopted.
+//   - Idle timeout and absolute lifetime are enforced on the server, by the
+//     Manager and by the store's own expiry.
+//   - A store failure is an error (errors.Is(err, ErrUnavailable) for an
+//     outage), never an anonymous request.
+//   - In steady state a request costs one store read; the last-seen time is
+//     written at most once per Config.TouchInterval per session.
+package session

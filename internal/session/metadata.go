@@ -1,0 +1,36 @@
+package session
+
+import (
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxUserAgent bounds the user agent kept with a session, in bytes.
+const maxUserAgent = 256
+
+// clientIP returns the address in remoteAddr ("ip:port" or a bare ip), or
+// "" when it holds none.
+func clientIP(remoteAddr string) string {
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	if a, err := netip.ParseAddr(remoteAddr); err == nil {
+		return a.Unmap().String()
+	}
+	return ""
+}
+
+// truncateUserAgent makes ua valid UTF-8 of at most maxUserAgent bytes,
+// cut at a character boundary.
+func truncateUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "")
+	if len(ua) <= maxUserAgent {
+		return ua
+	}
+	cut := maxUserAgent
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return ua[:cut]
+}

@@ -1,0 +1,95 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// NewRedisClient returns a client for rawURL, as REDIS_URL gives it:
+//
+//	redis://[user:password@]host:port[/db][?options]      one node
+//	rediss://…                                            one node over TLS
+//	unix://[user:password@]/path/to/socket[?db=n]         one node on a socket
+//	redis+cluster://[user:password@]host:port,host:port[?options]   a Redis Cluster
+//	rediss+cluster://…                                    a Redis Cluster over TLS
+//
+// Options are go-redis's (redis.ParseURL, redis.ParseClusterURL), e.g.
+// dial_timeout=3s. The client honours context deadlines, so a request's
+// deadline bounds its session lookup. It does not connect until first used;
+// Ping it at start-up. Errors never echo the URL, which may hold a password.
+func NewRedisClient(rawURL string) (redis.UniversalClient, error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return nil, errors.New("redis url: missing scheme (want redis://, rediss:// or redis+cluster://)")
+	}
+	switch scheme {
+	case "redis", "rediss", "unix":
+		opt, err := redis.ParseURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", sanitize(err))
+		}
+		opt.ContextTimeoutEnabled = true
+		return redis.NewClient(opt), nil
+	case "redis+cluster", "rediss+cluster":
+		u, err := clusterURL(strings.TrimSuffix(scheme, "+cluster"), rest)
+		if err != nil {
+			return nil, err
+		}
+		opt, err := redis.ParseClusterURL(u)
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", sanitize(err))
+		}
+		opt.ContextTimeoutEnabled = true
+		return redis.NewClusterClient(opt), nil
+	}
+	return nil, fmt.Errorf("redis url: unsupported scheme %q (want redis://, rediss:// or redis+cluster://)", scheme)
+}
+
+// clusterURL turns "userinfo@h1:p1,h2:p2/?q" into the form ParseClusterURL
+// reads: "scheme://userinfo@h1:p1?q&addr=h2:p2".
+func clusterURL(scheme, rest string) (string, error) {
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	path, query, _ := strings.Cut(tail, "?")
+	if path != "" && path != "/" {
+		return "", errors.New("redis url: a cluster URL has no database path")
+	}
+	userinfo, hosts := "", authority
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, hosts = authority[:i+1], authority[i+1:]
+	}
+	addrs := strings.Split(hosts, ",")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", errors.New("redis url: invalid query")
+	}
+	for _, a := range addrs[1:] {
+		if a == "" {
+			return "", errors.New("redis url: empty cluster address")
+		}
+		q.Add("addr", a)
+	}
+	if addrs[0] == "" {
+		return "", errors.New("redis url: no cluster address")
+	}
+	u := scheme + "://" + userinfo + addrs[0]
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u, nil
+}
+
+// sanitize drops a *url.Error's URL, which may hold a password.
+func sanitize(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return errors.New("invalid URL")
+	}
+	return err
+}

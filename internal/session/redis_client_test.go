@@ -1,0 +1,86 @@
+package session
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+)
+
+func TestNewRedisClient(t *testing.T) {
+	type node struct {
+		Addr     string
+		DB       int
+		Username string
+		Password string
+		TLS      bool
+	}
+	type cluster struct {
+		Addrs    []string
+		Password string
+		TLS      bool
+	}
+	tests := []struct {
+		url  string
+		want any // node or cluster
+	}{
+		{"redis://127.0.0.1:6379/0", node{Addr: "127.0.0.1:6379"}},
+		{"redis://localhost/3", node{Addr: "localhost:6379", DB: 3}},
+		{"rediss://u:secret@cache.example:6380", node{Addr: "cache.example:6380", Username: "u", Password: "secret", TLS: true}},
+		{"redis+cluster://a:7000,b:7001,c:7002", cluster{Addrs: []string{"a:7000", "b:7001", "c:7002"}}},
+		{"rediss+cluster://:secret@a:7000,b:7001/?dial_timeout=2s", cluster{Addrs: []string{"a:7000", "b:7001"}, Password: "secret", TLS: true}},
+		{"redis+cluster://a:7000", cluster{Addrs: []string{"a:7000"}}},
+	}
+	for _, tt := range tests {
+		c, err := NewRedisClient(tt.url)
+		if err != nil {
+			t.Errorf("NewRedisClient(%q): %v", tt.url, err)
+			continue
+		}
+		var got any
+		switch c := c.(type) {
+		case *redis.Client:
+			o := c.Options()
+			if !o.ContextTimeoutEnabled {
+				t.Errorf("%q: context deadlines are not honoured", tt.url)
+			}
+			got = node{o.Addr, o.DB, o.Username, o.Password, o.TLSConfig != nil}
+		case *redis.ClusterClient:
+			o := c.Options()
+			if !o.ContextTimeoutEnabled {
+				t.Errorf("%q: context deadlines are not honoured", tt.url)
+			}
+			got = cluster{o.Addrs, o.Password, o.TLSConfig != nil}
+		default:
+			t.Fatalf("%q: client %T", tt.url, c)
+		}
+		if diff := cmp.Diff(got, tt.want); diff != "" {
+			t.Errorf("NewRedisClient(%q) (-got +want):\n%s", tt.url, diff)
+		}
+		c.Close()
+	}
+}
+
+func TestNewRedisClientRejects(t *testing.T) {
+	for _, url := range []string{
+		"",
+		"127.0.0.1:6379",
+		"http://u:hunter2@example.com",
+		"redis://u:hunter2@[bad",
+		"redis+cluster://u:hunter2@a:7000/2",
+		"redis+cluster://u:hunter2@a:7000,,b:7001",
+		"redis+cluster://u:hunter2@",
+		"redis://u:hunter2@localhost/0?no_such_option=1",
+	} {
+		c, err := NewRedisClient(url)
+		if err == nil {
+			c.Close()
+			t.Errorf("NewRedisClient(%q): no error", url)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("NewRedisClient(%q): error %q leaks the password", url, err)
+		}
+	}
+}

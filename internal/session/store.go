@@ -1,0 +1,53 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
+)
+
+// Store keeps session records. It is scs's context-aware store plus the
+// per-user index scs lacks (scs's Iterate cannot work with hashed tokens).
+//
+// Every method that takes a token hashes it (hashToken) before it touches
+// storage; a token that is not shaped like an scs token is "not found".
+// Errors that mean the store is unreachable wrap ErrUnavailable.
+//
+// The stores learn whose session a record is by decoding the data with the
+// package's codec (userIDOf); implementations live in this package and pass
+// runStoreConformance.
+type Store interface {
+	scs.CtxStore
+
+	// TouchCtx overwrites the data and expiry of a live session and
+	// reports whether there was one. Unlike CommitCtx it never creates a
+	// record, so a touch racing a revocation cannot bring a session back.
+	TouchCtx(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error)
+
+	// ListUser returns the live sessions of userID, at most a few hundred,
+	// latest expiry first.
+	ListUser(ctx context.Context, userID uuid.UUID) ([]Record, error)
+
+	// DeleteUserSession deletes the session with hash h if it belongs to
+	// userID and reports whether it did.
+	DeleteUserSession(ctx context.Context, userID uuid.UUID, h TokenHash) (bool, error)
+
+	// DeleteUserSessions deletes every session of userID except the one
+	// with hash keep; the zero TokenHash keeps none.
+	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error
+
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// Record is one session in a user's index.
+type Record struct {
+	Hash      TokenHash
+	Data      []byte // as scs committed it; decode with codec
+	ExpiresAt time.Time
+}
+
+// maxListed bounds ListUser.
+const maxListed = 500

@@ -1,0 +1,117 @@
+package session
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/dbtest"
+)
+
+// storeHarness is one Store implementation plus a look at its storage from
+// outside the Store interface.
+type storeHarness struct {
+	store Store
+	// raw returns every stored key and value the test can see.
+	raw func(t *testing.T) map[string][]byte
+	// stored reports whether storage holds a record under h, expired or not.
+	stored func(t *testing.T, h TokenHash) bool
+	// indexed counts userID's entries in the per-user index, expired or not.
+	indexed func(t *testing.T, userID uuid.UUID) int
+	// expire runs the store's removal of expired records.
+	expire func(t *testing.T)
+}
+
+func postgresHarness(t *testing.T) storeHarness {
+	pool := dbtest.New(t).App
+	s := NewPostgresStore(pool)
+	return storeHarness{
+		store: s,
+		raw: func(t *testing.T) map[string][]byte {
+			rows, err := pool.Query(t.Context(), "SELECT token_hash, data FROM sessions")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[string][]byte{}
+			for rows.Next() {
+				var k, v []byte
+				if err := rows.Scan(&k, &v); err != nil {
+					t.Fatal(err)
+				}
+				out[string(k)] = v
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		},
+		stored: func(t *testing.T, h TokenHash) bool {
+			var ok bool
+			if err := pool.QueryRow(t.Context(), "SELECT EXISTS (SELECT FROM sessions WHERE token_hash = $1)", h[:]).Scan(&ok); err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		},
+		indexed: func(t *testing.T, userID uuid.UUID) int {
+			var n int
+			if err := pool.QueryRow(t.Context(), "SELECT count(*) FROM sessions WHERE user_id = $1", userID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		},
+		expire: func(t *testing.T) {
+			if _, err := s.DeleteExpired(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+}
+
+func redisHarness(t *testing.T) storeHarness {
+	s, c := newRedisStore(t)
+	return storeHarness{
+		store: s,
+		raw: func(t *testing.T) map[string][]byte {
+			out := map[string][]byte{}
+			for _, k := range scanKeys(t, t.Context(), c, s.prefix) {
+				switch typ := c.Type(t.Context(), k).Val(); typ {
+				case "string":
+					out[k], _ = c.Get(t.Context(), k).Bytes()
+				case "zset":
+					out[k] = []byte(strings.Join(c.ZRange(t.Context(), k, 0, -1).Val(), "\n"))
+				case "none": // expired since the scan
+				default:
+					t.Fatalf("key %s has unexpected type %s", k, typ)
+				}
+			}
+			return out
+		},
+		stored: func(t *testing.T, h TokenHash) bool {
+			n, err := c.Exists(t.Context(), s.tokenKey(h)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		},
+		indexed: func(t *testing.T, userID uuid.UUID) int {
+			n, err := c.ZCard(t.Context(), s.userKey(userID)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		},
+		expire: func(*testing.T) {}, // Redis expires keys itself
+	}
+}
+
+// storeImpls lists every Store implementation; each test that takes one
+// runs against all.
+var storeImpls = []struct {
+	name    string
+	harness func(t *testing.T) storeHarness
+}{
+	{"postgres", postgresHarness},
+	{"redis", redisHarness},
+}
