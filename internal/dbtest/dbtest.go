@@ -45,10 +45,10 @@ type DB struct {
 }
 
 var (
-	mu      sync.Mutex
-	current *DB
+	mu       sync.Mutex
+	current  *DB
 	setupErr error
-	inMain  bool
+	inMain   bool
 )
 
 // Main creates the package's database, runs the tests and drops the database.
@@ -191,6 +191,20 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 	if exists {
 		return name, nil
 	}
+	// Templates of earlier migration sets are of no further use.
+	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'tk\\_template\\_%' AND datname <> $1", name)
+	if err != nil {
+		return "", err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", err
+	}
+	for _, old := range stale {
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{old}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return "", err
+		}
+	}
 	building := name + "_building"
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{building}.Sanitize()+" WITH (FORCE)"); err != nil {
 		return "", err
@@ -287,4 +301,3 @@ func redact(raw string) string {
 	}
 	return u.Redacted()
 }
-

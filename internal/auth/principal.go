@@ -1,0 +1,38 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Method is how a request authenticated.
+type Method string
+
+// The authentication methods.
+const (
+	MethodSession Method = "session" // a session cookie
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    uuid.UUID
+	SessionID uuid.UUID
+	// TenantID is the session's current tenant, uuid.Nil for none. It is a
+	// preference, not an authorization: tenancy checks membership.
+	TenantID uuid.UUID
+	Method   Method
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p. Only the middleware (and tests) call it.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal; ok is false for anonymous requests.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

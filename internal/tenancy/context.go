@@ -1,0 +1,70 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
+)
+
+// DBTX is what sqlc-generated queries need; DB(ctx) returns one bound to the
+// request's tenant transaction.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Scope is the tenant a request acts in and the caller's role there.
+type Scope struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+	Role     identity.Role
+}
+
+type scopeKey struct{}
+
+type scoped struct {
+	scope Scope
+	tx    pgx.Tx
+}
+
+// FromContext returns the request's tenant scope; ok is false outside Run.
+func FromContext(ctx context.Context) (Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(*scoped)
+	if !ok {
+		return Scope{}, false
+	}
+	return s.scope, true
+}
+
+// DB returns the tenant transaction of the request. Outside Run it returns a
+// DBTX whose every call fails with ErrNoTenant, so a query that escapes the
+// tenant transaction fails closed instead of running unscoped.
+func DB(ctx context.Context) DBTX {
+	if s, ok := ctx.Value(scopeKey{}).(*scoped); ok {
+		return s.tx
+	}
+	return noTenant{}
+}
+
+// ErrNoTenant means tenant data was queried outside a tenant transaction.
+var ErrNoTenant = errors.New("tenancy: query outside a tenant transaction")
+
+type noTenant struct{}
+
+func (noTenant) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, ErrNoTenant
+}
+
+func (noTenant) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, ErrNoTenant }
+
+func (noTenant) QueryRow(context.Context, string, ...any) pgx.Row { return errRow{} }
+
+type errRow struct{}
+
+func (errRow) Scan(...any) error { return ErrNoTenant }

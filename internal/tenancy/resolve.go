@@ -1,0 +1,132 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
+)
+
+// Source is one place a request can name its tenant.
+type Source string
+
+// The sources, tried in the configured order; the first that names a tenant wins.
+const (
+	SourceHeader    Source = "header"    // X-Tenant: <id or slug>
+	SourcePath      Source = "path"      // /api/t/{tenant}/...
+	SourceSubdomain Source = "subdomain" // <slug>.<base domain>
+	SourceSession   Source = "session"   // the session's current tenant
+)
+
+// DefaultSources is the default resolution order: explicit choices first.
+var DefaultSources = []Source{SourceHeader, SourcePath, SourceSubdomain, SourceSession}
+
+// HeaderName is the request header that names a tenant.
+const HeaderName = "X-Tenant"
+
+// PathParam is the chi URL parameter that names a tenant.
+const PathParam = "tenant"
+
+// ParseSources parses a comma-separated list such as "header,path,session".
+func ParseSources(s string) ([]Source, error) {
+	var out []Source
+	seen := map[Source]bool{}
+	for _, part := range strings.Split(s, ",") {
+		src := Source(strings.TrimSpace(part))
+		switch src {
+		case SourceHeader, SourcePath, SourceSubdomain, SourceSession:
+		default:
+			return nil, fmt.Errorf("unknown tenant source %q (want header, path, subdomain or session)", src)
+		}
+		if seen[src] {
+			return nil, fmt.Errorf("tenant source %q listed twice", src)
+		}
+		seen[src] = true
+		out = append(out, src)
+	}
+	return out, nil
+}
+
+// Tenants looks a tenant up by slug; identity.Service implements it.
+type Tenants interface {
+	Tenant(ctx context.Context, ref string) (identity.Tenant, error)
+}
+
+// Resolver finds the tenant a request names.
+type Resolver struct {
+	sources    []Source
+	baseDomain string // e.g. "example.com"; empty disables subdomains
+	tenants    Tenants
+}
+
+// NewResolver returns a Resolver that tries sources in order.
+func NewResolver(sources []Source, baseDomain string, tenants Tenants) *Resolver {
+	return &Resolver{sources: sources, baseDomain: strings.ToLower(strings.TrimSuffix(baseDomain, ".")), tenants: tenants}
+}
+
+// Resolve returns the id of the tenant the request names, taking the
+// session's current tenant (uuid.Nil for none) as the last resort when
+// configured. It fails with ErrTenantRequired when nothing names one and
+// ErrTenantNotFound when the named one does not exist. It does not check
+// membership: Manager.Run does, inside the tenant transaction.
+func (r *Resolver) Resolve(req *http.Request, sessionTenant uuid.UUID) (uuid.UUID, error) {
+	for _, src := range r.sources {
+		ref := r.ref(req, src, sessionTenant)
+		if ref == "" {
+			continue
+		}
+		// An id needs no lookup: the membership check proves it exists.
+		if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
+			return id, nil
+		}
+		t, err := r.tenants.Tenant(req.Context(), ref)
+		if errors.Is(err, identity.ErrTenantNotFound) {
+			return uuid.Nil, ErrTenantNotFound
+		}
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("resolve tenant: %w", err)
+		}
+		return t.ID, nil
+	}
+	return uuid.Nil, ErrTenantRequired
+}
+
+func (r *Resolver) ref(req *http.Request, src Source, sessionTenant uuid.UUID) string {
+	switch src {
+	case SourceHeader:
+		return strings.TrimSpace(req.Header.Get(HeaderName))
+	case SourcePath:
+		return chi.URLParam(req, PathParam)
+	case SourceSubdomain:
+		return r.subdomain(req.Host)
+	case SourceSession:
+		if sessionTenant != uuid.Nil {
+			return sessionTenant.String()
+		}
+	}
+	return ""
+}
+
+// subdomain returns "acme" for host "acme.example.com" when the base domain
+// is example.com; only one label deep, anything else names no tenant.
+func (r *Resolver) subdomain(host string) string {
+	if r.baseDomain == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	label, ok := strings.CutSuffix(host, "."+r.baseDomain)
+	if !ok || label == "" || strings.Contains(label, ".") {
+		return ""
+	}
+	return label
+}
