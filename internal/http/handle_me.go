@@ -1,0 +1,171 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/auth"
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/session"
+)
+
+type tenantJSON struct {
+	ID   uuid.UUID `json:"id"`
+	Slug string    `json:"slug"`
+	Name string    `json:"name"`
+}
+
+func toTenantJSON(t identity.Tenant) tenantJSON {
+	return tenantJSON{ID: t.ID, Slug: t.Slug, Name: t.Name}
+}
+
+// principal returns the caller; routes that call it sit behind Require.
+func principal(r *http.Request) (auth.Principal, error) {
+	p, ok := auth.PrincipalFrom(r.Context())
+	if !ok {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return p, nil
+}
+
+// handleMe returns the caller and the session's current tenant and role
+// (both null when there is none or the caller is no longer a member).
+func (s *Server) handleMe() Handler {
+	type response struct {
+		User   userJSON       `json:"user"`
+		Tenant *tenantJSON    `json:"tenant"`
+		Role   *identity.Role `json:"role"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		u, err := s.identity.User(r.Context(), p.UserID)
+		if errors.Is(err, identity.ErrUserNotFound) {
+			return auth.ErrUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		res := response{User: toUserJSON(u)}
+		if p.TenantID != uuid.Nil {
+			tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
+			if err != nil {
+				return err
+			}
+			for _, t := range tenants {
+				if t.ID == p.TenantID {
+					tj, role := toTenantJSON(t.Tenant), t.Role
+					res.Tenant, res.Role = &tj, &role
+				}
+			}
+		}
+		return respond(w, http.StatusOK, res)
+	}
+}
+
+// handleListSessions lists the caller's active sessions.
+func (s *Server) handleListSessions() Handler {
+	type sessionJSON struct {
+		ID         uuid.UUID `json:"id"`
+		CreatedAt  time.Time `json:"created_at"`
+		LastSeenAt time.Time `json:"last_seen_at"`
+		IP         string    `json:"ip"`
+		UserAgent  string    `json:"user_agent"`
+		Current    bool      `json:"current"`
+	}
+	type response struct {
+		Sessions []sessionJSON `json:"sessions"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		list, err := s.sessions.List(r.Context(), p.UserID)
+		if err != nil {
+			return err
+		}
+		res := response{Sessions: make([]sessionJSON, len(list))}
+		for i, ss := range list {
+			res.Sessions[i] = sessionJSON{
+				ID: ss.ID, CreatedAt: ss.CreatedAt, LastSeenAt: ss.LastSeenAt,
+				IP: ss.IP, UserAgent: ss.UserAgent, Current: ss.ID == p.SessionID,
+			}
+		}
+		return respond(w, http.StatusOK, res)
+	}
+}
+
+// handleRevokeSession ends one of the caller's sessions.
+func (s *Server) handleRevokeSession() Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		id, err := uuid.Parse(chi.URLParam(r, "id"))
+		if err != nil {
+			return session.ErrNotFound
+		}
+		if err := s.sessions.Revoke(r.Context(), p.UserID, id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleRevokeOtherSessions ends every session of the caller but this one.
+func (s *Server) handleRevokeOtherSessions() Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		if err := s.sessions.RevokeOthers(r.Context(), p.UserID, p.SessionID); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleSwitchTenant makes a tenant the session's current one, with a new
+// session token (a privilege change).
+func (s *Server) handleSwitchTenant() Handler {
+	type request struct {
+		Tenant string `json:"tenant"`
+	}
+	type response struct {
+		Tenant tenantJSON `json:"tenant"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var req request
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
+		if err != nil {
+			return err
+		}
+		for _, t := range tenants {
+			if t.ID.String() == req.Tenant || t.Slug == req.Tenant {
+				if err := s.sessions.SwitchTenant(r.Context(), t.ID); err != nil {
+					return err
+				}
+				return respond(w, http.StatusOK, response{Tenant: toTenantJSON(t.Tenant)})
+			}
+		}
+		return identity.ErrTenantNotFound
+	}
+}

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
+)
+
+// handleCreateTenant creates a tenant owned by the caller.
+func (s *Server) handleCreateTenant() Handler {
+	type request struct {
+		Name string `json:"name"`
+		Slug string `json:"slug"`
+	}
+	type response struct {
+		Tenant tenantJSON `json:"tenant"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		var req request
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		t, err := s.identity.CreateTenant(r.Context(), p.UserID, req.Name, req.Slug)
+		if err != nil {
+			return err
+		}
+		return respond(w, http.StatusCreated, response{Tenant: toTenantJSON(t)})
+	}
+}
+
+// handleListTenants lists the tenants the caller belongs to, with their role.
+func (s *Server) handleListTenants() Handler {
+	type tenantRoleJSON struct {
+		tenantJSON
+		Role identity.Role `json:"role"`
+	}
+	type response struct {
+		Tenants []tenantRoleJSON `json:"tenants"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		list, err := s.identity.UserTenants(r.Context(), p.UserID)
+		if err != nil {
+			return err
+		}
+		res := response{Tenants: make([]tenantRoleJSON, len(list))}
+		for i, t := range list {
+			res.Tenants[i] = tenantRoleJSON{tenantJSON: toTenantJSON(t.Tenant), Role: t.Role}
+		}
+		return respond(w, http.StatusOK, res)
+	}
+}
+
+// handleListMembers lists the members of the current tenant.
+func (s *Server) handleListMembers() Handler {
+	type memberJSON struct {
+		UserID uuid.UUID     `json:"user_id"`
+		Email  string        `json:"email"`
+		Name   string        `json:"name"`
+		Role   identity.Role `json:"role"`
+	}
+	type response struct {
+		Members []memberJSON `json:"members"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		list, err := s.identity.Members(r.Context(), tenancy.DB(r.Context()), scope.TenantID)
+		if err != nil {
+			return err
+		}
+		res := response{Members: make([]memberJSON, len(list))}
+		for i, m := range list {
+			res.Members[i] = memberJSON{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role}
+		}
+		return respond(w, http.StatusOK, res)
+	}
+}

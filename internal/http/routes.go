@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// routes is the whole HTTP surface; openapi.yaml beside it describes it and a test
+// keeps the two in step.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusNotFound, "not_found", "No such route.")
+	}))
+	r.MethodNotAllowed(s.handle(func(http.ResponseWriter, *http.Request) error {
+		return errorf(http.StatusMethodNotAllowed, "method_not_allowed", "This route does not accept that method.")
+	}))
+
+	// Operations: no session, no tenant.
+	r.Get("/healthz", s.handle(s.handleHealthz()))
+	r.Get("/readyz", s.handle(s.handleReadyz()))
+	r.Get("/api/openapi.yaml", s.handle(handleOpenAPI()))
+
+	r.Route("/api", func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)
+
+		// Public.
+		r.Post("/auth/signup", s.handle(s.handleSignup()))
+		r.Post("/auth/login", s.handle(s.handleLogin()))
+
+		// Authenticated.
+		r.Group(func(r chi.Router) {
+			r.Use(s.auth.Require, noStore)
+			r.Post("/auth/logout", s.handle(s.handleLogout()))
+			r.Get("/me", s.handle(s.handleMe()))
+			r.Get("/me/sessions", s.handle(s.handleListSessions()))
+			r.Delete("/me/sessions/{id}", s.handle(s.handleRevokeSession()))
+			r.Post("/me/sessions/revoke-others", s.handle(s.handleRevokeOtherSessions()))
+			r.Put("/me/tenant", s.handle(s.handleSwitchTenant()))
+			r.Get("/tenants", s.handle(s.handleListTenants()))
+			r.Post("/tenants", s.handle(s.handleCreateTenant()))
+
+			// Tenant-scoped: the tenant comes from X-Tenant, the /t/{tenant}
+			// prefix, the subdomain or the session, in the configured order.
+			tenantRoutes := func(r chi.Router) {
+				r.Get("/members", s.tenantScoped(s.handleListMembers()))
+				r.Get("/projects", s.tenantScoped(s.handleListProjects()))
+				r.Post("/projects", s.tenantScoped(s.handleCreateProject()))
+				r.Get("/projects/{id}", s.tenantScoped(s.handleGetProject()))
+				r.Patch("/projects/{id}", s.tenantScoped(s.handleRenameProject()))
+				r.Delete("/projects/{id}", s.tenantScoped(s.handleDeleteProject()))
+			}
+			r.Group(tenantRoutes)
+			r.Route("/t/{tenant}", tenantRoutes)
+		})
+	})
+	return r
+}

@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/tenantkit/tenantkit/internal/auth"
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/projects"
+	"github.com/tenantkit/tenantkit/internal/session"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
+)
+
+// Check is one dependency /readyz probes.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Config is everything the HTTP layer needs; run builds it.
+type Config struct {
+	Logger         *slog.Logger
+	HTTPS          bool // BASE_URL is https: HSTS on
+	TrustedProxies []netip.Prefix
+	RequestTimeout time.Duration
+	ReadyChecks    []Check
+
+	Identity *identity.Service
+	Sessions *session.Manager
+	Tenancy  *tenancy.Manager
+	Resolver *tenancy.Resolver
+	Projects *projects.Service
+}
+
+// Server is the HTTP API.
+type Server struct {
+	log      *slog.Logger
+	https    bool
+	checks   []Check
+	identity *identity.Service
+	sessions *session.Manager
+	tenancy  *tenancy.Manager
+	resolver *tenancy.Resolver
+	projects *projects.Service
+	auth     *auth.Middleware
+	handler  http.Handler
+}
+
+// NewServer wires the middleware and routes.
+func NewServer(cfg Config) *Server {
+	s := &Server{
+		log:      cfg.Logger,
+		https:    cfg.HTTPS,
+		checks:   cfg.ReadyChecks,
+		identity: cfg.Identity,
+		sessions: cfg.Sessions,
+		tenancy:  cfg.Tenancy,
+		resolver: cfg.Resolver,
+		projects: cfg.Projects,
+	}
+	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errorf(http.StatusForbidden, "cross_origin_request", "Cross-origin requests that change state are refused."))
+	}))
+
+	// Outermost first: every response gets an id, a log line and the
+	// security headers, even the ones the inner layers reject.
+	var h http.Handler = s.routes()
+	h = csrf.Handler(h)
+	h = timeout(cfg.RequestTimeout)(h)
+	h = realIP(cfg.TrustedProxies)(h)
+	h = s.securityHeaders(h)
+	h = s.accessLog(h)
+	h = requestID(h)
+	s.handler = h
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Handler is an HTTP handler that returns its error instead of writing it.
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts h to net/http, rendering its error with writeError.
+func (s *Server) handle(h Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
