@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/internal/database"
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/projects"
+	"github.com/tenantkit/tenantkit/internal/session"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
+)
+
+// serve runs the HTTP server until ctx ends, then drains in-flight requests.
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL); err != nil {
+		return err
+	}
+	pool, err := database.Open(ctx, cfg.AppDatabaseURL, database.PoolConfig{
+		MaxConns:         cfg.DBMaxConns,
+		StatementTimeout: cfg.StatementTimeout,
+		IdleInTxTimeout:  2 * cfg.RequestTimeout,
+		AppName:          "tenantkit",
+	})
+	if err != nil {
+		return fmt.Errorf("APP_DATABASE_URL: %w", err)
+	}
+	defer pool.Close()
+	if err := database.CheckRuntimeRole(ctx, pool); err != nil {
+		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
+	}
+
+	ident, err := identity.New(pool, identity.Config{MinPasswordLength: cfg.MinPasswordLen})
+	if err != nil {
+		return err
+	}
+
+	checks := []httpapi.Check{{Name: "postgres", Check: pool.Ping}}
+	store, closeStore, err := newSessionStore(ctx, cfg, pool, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if cfg.SessionStore == "redis" {
+		checks = append(checks, httpapi.Check{Name: "redis", Check: store.Ping})
+	}
+
+	var srv *httpapi.Server
+	sessions := session.NewManager(store, session.Config{
+		IdleTimeout: cfg.SessionIdle,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.BaseURL.Scheme == "https",
+		Logger:      log,
+		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { srv.WriteError(w, r, err) },
+	})
+
+	srv = httpapi.NewServer(httpapi.Config{
+		Logger:         log,
+		HTTPS:          cfg.BaseURL.Scheme == "https",
+		TrustedProxies: cfg.TrustedProxies,
+		RequestTimeout: cfg.RequestTimeout,
+		ReadyChecks:    checks,
+		Identity:       ident,
+		Sessions:       sessions,
+		Tenancy:        tenancy.NewManager(pool, ident, 2*time.Second),
+		Resolver:       tenancy.NewResolver(cfg.TenantSources, cfg.TenantBaseDomain, ident),
+		Projects:       projects.NewService(),
+	})
+
+	hs := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "session_store", cfg.SessionStore)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newSessionStore builds the store SESSION_STORE names.
+func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger) (session.Store, func(), error) {
+	switch cfg.SessionStore {
+	case "redis":
+		client, err := session.NewRedisClient(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		return session.NewRedisStore(client, "tenantkit:"), func() { client.Close() }, nil
+	default:
+		store := session.NewPostgresStore(pool)
+		store.StartCleanup(ctx, 5*time.Minute, log)
+		return store, store.Close, nil
+	}
+}
