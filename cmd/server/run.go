@@ -12,6 +12,7 @@ const usage = `usage: server [command]
 commands:
   serve                     serve HTTP (the default)
   migrate up|down|status    manage the schema as the owner role (DATABASE_URL)
+  users disable EMAIL       disable a user and revoke all their sessions
 
 Configuration comes from the environment; see README.md.`
 
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
+	case "users":
+		return users(ctx, cfg, args, stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}

@@ -106,24 +106,32 @@ func redisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
-// serveBriefly starts serve, checks /healthz and /readyz, then cancels the
-// context (as SIGTERM does) and expects a clean exit.
-func serveBriefly(t *testing.T, env map[string]string) {
+// startServer runs serve in the background until the test ends and returns
+// its base URL once /healthz answers, and a stop function that cancels the
+// context (as SIGTERM does) and returns serve's result.
+func startServer(t *testing.T, env map[string]string) (string, func() error) {
 	t.Helper()
 	addr := freeAddr(t)
 	env["HTTP_ADDR"] = addr
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, envFrom(env), &bytes.Buffer{}, &bytes.Buffer{}) }()
-
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("serve did not drain and exit")
+		}
+	}
 	url := "http://" + addr
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		res, err := http.Get(url + "/healthz")
 		if err == nil {
 			res.Body.Close()
-			break
+			return url, stop
 		}
 		select {
 		case err := <-done:
@@ -131,10 +139,18 @@ func serveBriefly(t *testing.T, env map[string]string) {
 		default:
 		}
 		if time.Now().After(deadline) {
+			stop()
 			t.Fatalf("server did not come up: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// serveBriefly starts serve, checks /healthz and /readyz, then stops it and
+// expects a clean exit.
+func serveBriefly(t *testing.T, env map[string]string) {
+	t.Helper()
+	url, stop := startServer(t, env)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(url + path)
 		if err != nil {
@@ -145,14 +161,54 @@ func serveBriefly(t *testing.T, env map[string]string) {
 			t.Errorf("%s: %d", path, res.StatusCode)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after shutdown: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not drain and exit")
+	if err := stop(); err != nil {
+		t.Errorf("serve after shutdown: %v", err)
+	}
+}
+
+// TestUsersDisable: `users disable` refuses the user's very next request.
+func TestUsersDisable(t *testing.T) {
+	for _, store := range []string{"postgres", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			d := dbtest.New(t)
+			env := map[string]string{"APP_DATABASE_URL": d.AppURL, "SESSION_STORE": store, "REDIS_URL": redisURL()}
+			url, stop := startServer(t, env)
+			defer stop()
+
+			email := "disable-" + store + "-" + fmt.Sprint(time.Now().UnixNano()) + "@example.com"
+			res, err := http.Post(url+"/api/auth/signup", "application/json",
+				strings.NewReader(`{"email":"`+email+`","password":"correct horse battery staple","name":"D"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusCreated || len(res.Cookies()) == 0 {
+				t.Fatalf("signup: %d, cookies %v", res.StatusCode, res.Cookies())
+			}
+			me := func() int {
+				req, _ := http.NewRequest("GET", url+"/api/me", nil)
+				req.AddCookie(res.Cookies()[0])
+				r, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Body.Close()
+				return r.StatusCode
+			}
+			if got := me(); got != http.StatusOK {
+				t.Fatalf("before: /api/me = %d", got)
+			}
+			var out bytes.Buffer
+			if err := run(t.Context(), []string{"users", "disable", strings.ToUpper(email)}, envFrom(env), &out, &bytes.Buffer{}); err != nil {
+				t.Fatalf("users disable: %v", err)
+			}
+			if got := me(); got != http.StatusUnauthorized {
+				t.Errorf("after disable: /api/me = %d, want 401", got)
+			}
+			if err := run(t.Context(), []string{"users", "disable", "nobody@example.com"}, envFrom(env), &out, &bytes.Buffer{}); err == nil {
+				t.Error("disabling an unknown user: want an error")
+			}
+		})
 	}
 }
 

@@ -44,7 +44,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 
 	checks := []httpapi.Check{{Name: "postgres", Check: pool.Ping}}
-	store, closeStore, err := newSessionStore(ctx, cfg, pool, log)
+	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
 	if err != nil {
 		return err
 	}
@@ -112,18 +112,27 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	return nil
 }
 
-// newSessionStore builds the store SESSION_STORE names.
-func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger) (session.Store, func(), error) {
+// newSessionStore builds the store SESSION_STORE names; cleanup starts the
+// Postgres store's background removal of expired sessions.
+func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, cleanup bool) (session.Store, func(), error) {
 	switch cfg.SessionStore {
 	case "redis":
 		client, err := session.NewRedisClient(cfg.RedisURL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := client.Ping(pingCtx).Err(); err != nil {
+			client.Close()
+			return nil, nil, fmt.Errorf("REDIS_URL: cannot reach redis: %w", err)
+		}
 		return session.NewRedisStore(client, "tenantkit:"), func() { client.Close() }, nil
 	default:
 		store := session.NewPostgresStore(pool)
-		store.StartCleanup(ctx, 5*time.Minute, log)
+		if cleanup {
+			store.StartCleanup(ctx, 5*time.Minute, log)
+		}
 		return store, store.Close, nil
 	}
 }

@@ -137,6 +137,23 @@ func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
 	return userFromRow(row), nil
 }
 
+// UserByEmail returns the user with email (trimmed, any letter case), or
+// ErrUserNotFound. It is for operators' tools, not for login (Authenticate).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	email = strings.TrimSpace(email)
+	if email == "" || len(email) > maxEmailBytes || !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
+		return User{}, ErrUserNotFound
+	}
+	row, err := identitydb.New(s.pool).GetUserByEmail(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user by email: %w", err)
+	}
+	return userFromRow(row), nil
+}
+
 // DisableUser stops the user from signing in and from counting as a member
 // of any tenant (MemberRole, UserTenants), from the next call on. It is
 // idempotent; ErrUserNotFound when there is no such user. Revoking the
