@@ -27,6 +27,8 @@ type config struct {
 	TenantBaseDomain string
 	TrustedProxies   []netip.Prefix
 	MinPasswordLen   int
+	AuthPerIP        int // sign-up and login requests per minute per IP
+	LoginPerAccount  int // login attempts per minute per email
 	DBMaxConns       int32
 	StatementTimeout time.Duration
 	RequestTimeout   time.Duration
@@ -71,6 +73,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SessionLifetime:  duration("SESSION_LIFETIME", "24h"),
 		TenantBaseDomain: env("TENANT_BASE_DOMAIN", ""),
 		MinPasswordLen:   integer("PASSWORD_MIN_LENGTH", 8, 8, 64),
+		AuthPerIP:        integer("RATE_LIMIT_AUTH_PER_IP", 30, 1, 1_000_000),
+		LoginPerAccount:  integer("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10, 1, 1_000_000),
 		DBMaxConns:       int32(integer("DB_MAX_CONNS", 20, 2, 1000)),
 		StatementTimeout: duration("DB_STATEMENT_TIMEOUT", "5s"),
 		RequestTimeout:   duration("REQUEST_TIMEOUT", "15s"),

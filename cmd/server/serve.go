@@ -67,6 +67,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		HTTPS:          cfg.BaseURL.Scheme == "https",
 		TrustedProxies: cfg.TrustedProxies,
 		RequestTimeout: cfg.RequestTimeout,
+		RateLimits:     httpapi.RateLimits{AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount},
 		ReadyChecks:    checks,
 		Identity:       ident,
 		Sessions:       sessions,

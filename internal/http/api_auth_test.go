@@ -167,3 +167,36 @@ func TestLoginFailuresAreUniform(t *testing.T) {
 		t.Errorf("code = %v, want invalid_credentials", bodies[0]["code"])
 	}
 }
+
+func TestRateLimits(t *testing.T) {
+	e := newEnv(t, "postgres")
+	u := e.signup("limited")
+	// A server with small budgets, on the same dependencies.
+	cfg := Config{
+		Logger: e.api.log, Identity: e.ident, Sessions: e.sessions, Tenancy: e.api.tenancy,
+		Resolver: e.api.resolver, Projects: e.api.projects,
+		RateLimits: RateLimits{AuthPerIP: 5, LoginPerAccount: 3},
+	}
+	e.api = NewServer(cfg)
+	c := e.client()
+	wrong := map[string]string{"email": u.Email, "password": "wrong horse battery staple"}
+	for i := range 3 {
+		if r := c.do("POST", "/api/auth/login", wrong); r.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d, want 401", i+1, r.Status)
+		}
+	}
+	// The account's budget is spent: even the right password waits.
+	r := c.do("POST", "/api/auth/login", map[string]string{"email": strings.ToUpper(u.Email), "password": "correct horse battery staple"})
+	if r.Status != http.StatusTooManyRequests || r.Code(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("4th login: %d %s (Retry-After %q), want 429 rate_limited", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	// Another account from the same IP still has budget until the IP's runs out.
+	if r := c.do("POST", "/api/auth/login", map[string]string{"email": "other@example.com", "password": "x"}); r.Status != http.StatusUnauthorized {
+		t.Errorf("other account: %d, want 401", r.Status)
+	}
+	if r := c.do("POST", "/api/auth/signup", map[string]string{"email": "x"}); r.Status != http.StatusTooManyRequests {
+		t.Errorf("6th auth request from the IP: %d, want 429", r.Status)
+	}
+	// Authenticated routes are not limited by it.
+	u.must(http.StatusOK, "GET", "/api/me", nil)
+}

@@ -58,6 +58,9 @@ func (s *Server) handleLogin() Handler {
 		if err := decode(r, &req); err != nil {
 			return err
 		}
+		if err := s.limitAccount(w, r, req.Email); err != nil {
+			return err
+		}
 		u, err := s.identity.Authenticate(r.Context(), req.Email, req.Password)
 		if err != nil {
 			return err

@@ -75,6 +75,7 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 	})
 	e.api = NewServer(Config{
 		Logger:      log,
+		RateLimits:  RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000},
 		ReadyChecks: []Check{{Name: "postgres", Check: d.App.Ping}, {Name: "sessions", Check: st.Ping}},
 		Identity:    ident,
 		Sessions:    e.sessions,
@@ -82,7 +83,8 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 		Resolver:    tenancy.NewResolver(tenancy.DefaultSources, "", ident),
 		Projects:    projects.NewService(),
 	})
-	e.srv = httptest.NewServer(e.api)
+	// Through e.api at call time, so a test may swap in a differently configured server.
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.api.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	return e
 }

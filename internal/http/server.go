@@ -26,6 +26,7 @@ type Config struct {
 	HTTPS          bool // BASE_URL is https: HSTS on
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
+	RateLimits     RateLimits
 	ReadyChecks    []Check
 
 	Identity *identity.Service
@@ -46,6 +47,7 @@ type Server struct {
 	resolver *tenancy.Resolver
 	projects *projects.Service
 	auth     *auth.Middleware
+	limits   limiters
 	handler  http.Handler
 }
 
@@ -60,6 +62,7 @@ func NewServer(cfg Config) *Server {
 		tenancy:  cfg.Tenancy,
 		resolver: cfg.Resolver,
 		projects: cfg.Projects,
+		limits:   newLimiters(cfg.RateLimits),
 	}
 	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
 	if cfg.RequestTimeout <= 0 {
