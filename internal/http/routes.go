@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/tenantkit/tenantkit/web"
 )
 
 // routes is the whole HTTP surface; openapi.yaml beside it describes it and a test
@@ -21,6 +23,13 @@ func (s *Server) routes() http.Handler {
 	r.Get("/healthz", s.handle(s.handleHealthz()))
 	r.Get("/readyz", s.handle(s.handleReadyz()))
 	r.Get("/api/openapi.yaml", s.handle(handleOpenAPI()))
+	r.Get("/static/{file}", s.handle(handleStatic(web.Static())))
+
+	// Pages: the session is read (to greet a signed-in caller) but optional.
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)
+		r.Get("/", s.handle(s.handleIndex(s.pages)))
+	})
 
 	r.Route("/api", func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)

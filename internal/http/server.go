@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/projects"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
+	"github.com/tenantkit/tenantkit/web"
 )
 
 // Check is one dependency /readyz probes.
@@ -48,6 +50,7 @@ type Server struct {
 	projects *projects.Service
 	auth     *auth.Middleware
 	limits   limiters
+	pages    *template.Template
 	handler  http.Handler
 }
 
@@ -63,6 +66,7 @@ func NewServer(cfg Config) *Server {
 		resolver: cfg.Resolver,
 		projects: cfg.Projects,
 		limits:   newLimiters(cfg.RateLimits),
+		pages:    template.Must(web.Templates()),
 	}
 	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
 	if cfg.RequestTimeout <= 0 {

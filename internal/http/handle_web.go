@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/auth"
+	"github.com/tenantkit/tenantkit/internal/identity"
+)
+
+// handleIndex renders the home page for anyone; signed-in callers see who
+// they are and their current tenant.
+func (s *Server) handleIndex(pages *template.Template) Handler {
+	type data struct {
+		User   *identity.User
+		Tenant *identity.Tenant
+		Role   identity.Role
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var d data
+		if p, ok := auth.PrincipalFrom(r.Context()); ok {
+			u, err := s.identity.User(r.Context(), p.UserID)
+			if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+				return err
+			}
+			if err == nil && !u.Disabled {
+				d.User = &u
+				w.Header().Set("Cache-Control", "no-store")
+			}
+			if d.User != nil && p.TenantID != uuid.Nil {
+				tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
+				if err != nil {
+					return err
+				}
+				for _, t := range tenants {
+					if t.ID == p.TenantID {
+						d.Tenant, d.Role = &t.Tenant, t.Role
+					}
+				}
+			}
+		}
+		// Render fully before writing, so a template error is a clean 500.
+		var buf bytes.Buffer
+		if err := pages.ExecuteTemplate(&buf, "index.html", d); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+}
+
+// handleStatic serves one embedded asset by name; there are no directories.
+func handleStatic(assets fs.FS) Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name := chi.URLParam(r, "file")
+		b, err := fs.ReadFile(assets, name)
+		if err != nil || !fs.ValidPath(name) {
+			return errorf(http.StatusNotFound, "not_found", "No such file.")
+		}
+		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, err = w.Write(b)
+		return err
+	}
+}
