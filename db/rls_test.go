@@ -17,6 +17,9 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// tenantRole is the role tenant transactions run as (tenancy.TenantRole).
+const tenantRole = "tenantkit_tenant"
+
 // auditRLS returns every violation of tenantkit's row-level security rules
 // in the connected database, as seen for runtimeRole. It is the check a fork
 // trips when it adds a tenant table without forced RLS and policies.
@@ -50,6 +53,15 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 				  AND p.polqual IS NOT NULL AND p.polwithcheck IS NOT NULL
 				  AND pg_get_expr(p.polqual, p.polrelid) LIKE '%app.current_tenant_id()%'
 				  AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%app.current_tenant_id()%')`},
+		// Permissive policies are OR-ed: one that applies to the tenant role
+		// without keying on the tenant widens every tenant's view.
+		{"policy on a tenant table for the tenant role not keyed on app.current_tenant_id()", `
+			SELECT p.polrelid::regclass::text || '.' || p.polname FROM pg_policy p
+			JOIN pg_attribute a ON a.attrelid = p.polrelid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+			WHERE p.polpermissive
+			  AND (0 = ANY (p.polroles) OR (SELECT oid FROM pg_roles WHERE rolname = 'tenantkit_tenant') = ANY (p.polroles))
+			  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') NOT LIKE '%app.current_tenant_id()%'
+			       OR (p.polwithcheck IS NOT NULL AND pg_get_expr(p.polwithcheck, p.polrelid) NOT LIKE '%app.current_tenant_id()%'))`},
 		{"policy that treats an unset tenant as all tenants (OR ... IS NULL)", `
 			SELECT p.polrelid::regclass::text || '.' || p.polname FROM pg_policy p
 			WHERE pg_get_expr(p.polqual, p.polrelid) ILIKE '%is null%'
@@ -67,6 +79,27 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 			JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 			  AND has_table_privilege($1, c.oid, 'TRUNCATE')`},
+		{"tenant table the runtime role can use without switching to the tenant role", `
+			SELECT c.oid::regclass::text FROM pg_class c
+			JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+			  AND c.relname <> 'memberships' -- identity's, under its own RLS policies
+			  AND has_any_column_privilege($1, c.oid, 'SELECT, INSERT, UPDATE')`},
+		// The tenant role reaches tenant tables, the tenants directory and a
+		// few user columns; never credentials, sessions or anything else.
+		{"non-tenant table the tenant role can reach", `
+			SELECT c.oid::regclass::text FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+			  AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+			  AND (has_table_privilege('tenantkit_tenant', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+			       OR (c.oid NOT IN ('public.tenants'::regclass, 'public.users'::regclass)
+			           AND has_any_column_privilege('tenantkit_tenant', c.oid, 'SELECT'))
+			       OR (c.oid = 'public.users'::regclass AND EXISTS (
+			           SELECT FROM pg_attribute u WHERE u.attrelid = c.oid AND u.attnum > 0 AND NOT u.attisdropped
+			             AND u.attname NOT IN ('id', 'email', 'name', 'disabled_at')
+			             AND has_column_privilege('tenantkit_tenant', c.oid, u.attnum, 'SELECT'))))`},
 		{"view without security_invoker", `
 			SELECT c.oid::regclass::text FROM pg_class c
 			JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -85,7 +118,7 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 	var violations []string
 	for _, c := range checks {
 		var args []any
-		if slices.Contains([]string{"runtime role is superuser or has BYPASSRLS", "table the runtime role owns or may act as owner of", "table the runtime role may TRUNCATE"}, c.name) {
+		if slices.Contains([]string{"runtime role is superuser or has BYPASSRLS", "table the runtime role owns or may act as owner of", "table the runtime role may TRUNCATE", "tenant table the runtime role can use without switching to the tenant role"}, c.name) {
 			args = append(args, runtimeRole)
 		}
 		rows, err := q.Query(ctx, c.sql, args...)
@@ -147,6 +180,16 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 			}},
 		{"runtime role may truncate", `GRANT TRUNCATE ON projects TO tenantkit_app`,
 			[]string{"table the runtime role may TRUNCATE: projects"}},
+		{"extra permissive policy widens reads", `CREATE POLICY projects_everyone ON projects FOR SELECT USING (true)`,
+			[]string{"policy on a tenant table for the tenant role not keyed on app.current_tenant_id(): projects.projects_everyone"}},
+		{"tenant table granted to the runtime role", `GRANT SELECT ON projects TO tenantkit_app`,
+			[]string{"tenant table the runtime role can use without switching to the tenant role: projects"}},
+		{"tenant role may read password hashes", `GRANT SELECT (user_id, hash) ON password_credentials TO tenantkit_tenant`,
+			[]string{"non-tenant table the tenant role can reach: password_credentials"}},
+		{"tenant role may delete tenants", `GRANT DELETE ON tenants TO tenantkit_tenant`,
+			[]string{"non-tenant table the tenant role can reach: tenants"}},
+		{"tenant role may read all user columns", `GRANT SELECT ON users TO tenantkit_tenant`,
+			[]string{"non-tenant table the tenant role can reach: users"}},
 		{"view without security_invoker", `CREATE VIEW project_names AS SELECT name FROM projects`,
 			[]string{"view without security_invoker: project_names"}},
 		{"leakproof function", `CREATE FUNCTION app.leaky(uuid) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF AS 'SELECT true'`,

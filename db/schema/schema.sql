@@ -242,7 +242,7 @@ ALTER TABLE public.memberships ENABLE ROW LEVEL SECURITY;
 -- Name: memberships memberships_own; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY memberships_own ON public.memberships FOR SELECT USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+CREATE POLICY memberships_own ON public.memberships FOR SELECT TO tenantkit_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
 
 --
 -- Name: memberships memberships_tenant; Type: POLICY; Schema: public; Owner: -
@@ -267,18 +267,21 @@ CREATE POLICY projects_tenant ON public.projects USING ((tenant_id = ( SELECT ap
 --
 
 GRANT USAGE ON SCHEMA app TO tenantkit_app;
+GRANT USAGE ON SCHEMA app TO tenantkit_tenant;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
 GRANT USAGE ON SCHEMA public TO tenantkit_app;
+GRANT USAGE ON SCHEMA public TO tenantkit_tenant;
 
 --
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.memberships TO tenantkit_app;
+GRANT SELECT ON TABLE public.memberships TO tenantkit_tenant;
 
 --
 -- Name: TABLE password_credentials; Type: ACL; Schema: public; Owner: -
@@ -290,7 +293,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.password_credentials TO tenant
 -- Name: TABLE projects; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projects TO tenantkit_app;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projects TO tenantkit_tenant;
 
 --
 -- Name: TABLE sessions; Type: ACL; Schema: public; Owner: -
@@ -303,12 +306,37 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.sessions TO tenantkit_app;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tenants TO tenantkit_app;
+GRANT SELECT ON TABLE public.tenants TO tenantkit_tenant;
 
 --
 -- Name: TABLE users; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.users TO tenantkit_app;
+
+--
+-- Name: COLUMN users.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.users TO tenantkit_tenant;
+
+--
+-- Name: COLUMN users.email; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(email) ON TABLE public.users TO tenantkit_tenant;
+
+--
+-- Name: COLUMN users.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(name) ON TABLE public.users TO tenantkit_tenant;
+
+--
+-- Name: COLUMN users.disabled_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(disabled_at) ON TABLE public.users TO tenantkit_tenant;
 
 --
 -- PostgreSQL database dump complete

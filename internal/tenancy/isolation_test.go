@@ -62,8 +62,9 @@ func newManager(t *testing.T, pool *pgxpool.Pool) *tenancy.Manager {
 	return tenancy.NewManager(pool, ident, time.Second)
 }
 
-// inTenant runs fn in a transaction of the runtime role with app.tenant_id
-// set (tenant uuid.Nil: no setting at all), then rolls back.
+// inTenant runs fn in a transaction of the runtime role switched to the
+// tenant role, with app.tenant_id set (tenant uuid.Nil: no setting at all),
+// then rolls back.
 func inTenant(t *testing.T, pool *pgxpool.Pool, tenant uuid.UUID, fn func(tx pgx.Tx)) {
 	t.Helper()
 	tx, err := pool.Begin(t.Context())
@@ -71,6 +72,9 @@ func inTenant(t *testing.T, pool *pgxpool.Pool, tenant uuid.UUID, fn func(tx pgx
 		t.Fatal(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(t.Context()))
+	if _, err := tx.Exec(t.Context(), "SET LOCAL ROLE "+tenancy.TenantRole); err != nil {
+		t.Fatal(err)
+	}
 	if tenant != uuid.Nil {
 		if _, err := tx.Exec(t.Context(), "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
 			t.Fatal(err)
@@ -118,17 +122,14 @@ func TestSQLIsolation(t *testing.T) {
 		})
 	})
 	t.Run("empty tenant set: reads see nothing", func(t *testing.T) {
-		tx, err := app.Begin(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tx.Rollback(context.WithoutCancel(t.Context()))
-		if _, err := tx.Exec(t.Context(), "SELECT set_config('app.tenant_id', '', true)"); err != nil {
-			t.Fatal(err)
-		}
-		if got := count(t, tx, "SELECT count(*) FROM projects"); got != 0 {
-			t.Errorf("got %d rows, want 0", got)
-		}
+		inTenant(t, app, uuid.Nil, func(tx pgx.Tx) {
+			if _, err := tx.Exec(t.Context(), "SELECT set_config('app.tenant_id', '', true)"); err != nil {
+				t.Fatal(err)
+			}
+			if got := count(t, tx, "SELECT count(*) FROM projects"); got != 0 {
+				t.Errorf("got %d rows, want 0", got)
+			}
+		})
 	})
 	t.Run("tenant A set: only A's rows", func(t *testing.T) {
 		inTenant(t, app, w.tenantA, func(tx pgx.Tx) {
@@ -191,6 +192,12 @@ func TestSQLIsolation(t *testing.T) {
 	t.Run("runtime role cannot truncate", func(t *testing.T) {
 		_, err := app.Exec(t.Context(), "TRUNCATE projects")
 		if !isRLSViolation(err) { // 42501 is also "permission denied"
+			t.Errorf("got %v, want permission denied", err)
+		}
+	})
+	t.Run("runtime role outside the tenant role cannot touch tenant tables", func(t *testing.T) {
+		_, err := app.Exec(t.Context(), "SELECT count(*) FROM projects")
+		if !isRLSViolation(err) {
 			t.Errorf("got %v, want permission denied", err)
 		}
 	})
@@ -355,20 +362,87 @@ func TestNoLeakAcrossPooledConnection(t *testing.T) {
 			}
 		}},
 	}
+	backend := func(t *testing.T) int {
+		return count(t, pool, "SELECT pg_backend_pid()")
+	}
 	for _, e := range endings {
 		t.Run(e.name, func(t *testing.T) {
+			before := backend(t)
 			e.run(t)
-			// The next "request" on the same (only) connection sets no tenant.
-			if got := count(t, pool, "SELECT count(*) FROM projects"); got != 0 {
-				t.Errorf("after %s: a request without a tenant saw %d rows", e.name, got)
+			// Success, an SQL error and a panic must leave the connection
+			// reusable, so the checks below run on the very same session;
+			// pgx closes a connection whose query was cancelled.
+			reused := backend(t) == before
+			if !reused && (e.name == "success" || e.name == "error" || e.name == "panic") {
+				t.Errorf("after %s: the connection was replaced, so the test proves nothing about reuse", e.name)
 			}
+			// The next "request" on the same (only) connection sets no tenant.
+			inTenant(t, pool, uuid.Nil, func(tx pgx.Tx) {
+				if got := count(t, tx, "SELECT count(*) FROM projects"); got != 0 {
+					t.Errorf("after %s: a request without a tenant saw %d rows", e.name, got)
+				}
+			})
 			var setting *string
-			if err := pool.QueryRow(t.Context(), "SELECT nullif(current_setting('app.tenant_id', true), '')").Scan(&setting); err != nil {
+			var role string
+			if err := pool.QueryRow(t.Context(), "SELECT nullif(current_setting('app.tenant_id', true), ''), current_user").Scan(&setting, &role); err != nil {
 				t.Fatal(err)
 			}
 			if setting != nil {
 				t.Errorf("after %s: app.tenant_id = %q survived on the pooled connection", e.name, *setting)
 			}
+			if role != dbtest.RuntimeRole {
+				t.Errorf("after %s: current_user = %q on the pooled connection, want %q", e.name, role, dbtest.RuntimeRole)
+			}
 		})
 	}
+}
+
+// TestTenantTransactionPrivileges: inside a tenant transaction the caller is
+// the tenant role, which reaches tenant tables under RLS and nothing else.
+func TestTenantTransactionPrivileges(t *testing.T) {
+	w := newWorld(t)
+	m := newManager(t, w.db.App)
+	denied := []string{
+		"SELECT hash FROM password_credentials",
+		"SELECT count(*) FROM sessions",
+		"DELETE FROM tenants WHERE id = '" + w.tenantB.String() + "'",
+		"UPDATE tenants SET name = 'x'",
+		"UPDATE users SET name = 'x'",
+		"SELECT created_at FROM users",
+		"INSERT INTO memberships (tenant_id, user_id, role) VALUES ('" + w.tenantA.String() + "', '" + w.userB.String() + "', 'owner')",
+		"DELETE FROM memberships",
+		"TRUNCATE projects",
+		"SELECT count(*) FROM goose_db_version",
+	}
+	for _, sql := range denied {
+		t.Run(sql, func(t *testing.T) {
+			err := m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error {
+				_, err := tenancy.DB(ctx).Exec(ctx, sql)
+				return err
+			})
+			if !isRLSViolation(err) {
+				t.Errorf("got %v, want permission denied", err)
+			}
+		})
+	}
+	t.Run("allowed reads", func(t *testing.T) {
+		err := m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error {
+			db := tenancy.DB(ctx)
+			if got := count(t, db, "SELECT count(*) FROM users WHERE id = $1 AND email <> ''", w.userA); got != 1 {
+				t.Errorf("own user row: %d", got)
+			}
+			// A user's memberships in other tenants stay invisible, even
+			// with app.user_id set: that policy is for identity only.
+			if _, err := db.Exec(ctx, "SELECT set_config('app.user_id', $1, true)", w.userB.String()); err != nil {
+				return err
+			}
+			if got := count(t, db, "SELECT count(*) FROM memberships WHERE tenant_id <> $1", w.tenantA); got != 0 {
+				t.Errorf("saw %d memberships of other tenants", got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -47,12 +47,22 @@ func NewManager(pool *pgxpool.Pool, members Members, acquireTimeout time.Duratio
 	return &Manager{pool: pool, members: members, acquireTimeout: acquireTimeout}
 }
 
-// beginQuery starts a transaction and scopes it to tenantID in one round
-// trip. The id is a parsed uuid.UUID rendered by its own String method, so it
-// can only ever be 36 hex digits and dashes: nothing user-supplied reaches
-// the SQL text.
+// TenantRole is the database role tenant transactions run as (see
+// db/migrations/00005_tenant_role.sql): tenant tables under RLS, read-only
+// tenants and memberships, a few user columns, nothing else.
+const TenantRole = "tenantkit_tenant"
+
+// beginQuery starts a transaction, drops to TenantRole and scopes the
+// transaction to tenantID, in one round trip (pgx sends a query without
+// arguments over the simple protocol, which allows several statements).
+// Both settings are transaction-local, so they end with it.
+//
+// This is the one place SQL text is built from a value, and deliberately:
+// the id is a parsed uuid.UUID rendered by its own String method, so it can
+// only ever be 36 hex digits and dashes. Never copy the pattern with a string.
 func beginQuery(tenantID uuid.UUID) string {
-	return "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SELECT set_config('app.tenant_id', '" + tenantID.String() + "', true)"
+	return "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE; SET LOCAL ROLE " + TenantRole +
+		"; SELECT set_config('app.tenant_id', '" + tenantID.String() + "', true)"
 }
 
 // Run begins a transaction scoped to tenantID, checks that userID is a
