@@ -4,7 +4,9 @@
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
-# Local development defaults; override in the environment or in .env.
+# Local development defaults; override in the environment or in .env
+# (plain KEY=value lines, see .env.example).
+-include .env
 export DATABASE_URL     ?= postgres://postgres@127.0.0.1:5432/tenantkit?sslmode=disable
 export APP_DATABASE_URL ?= postgres://tenantkit@127.0.0.1:5432/tenantkit?sslmode=disable
 export REDIS_URL        ?= redis://127.0.0.1:6379/0

@@ -13,6 +13,7 @@ commands:
   serve                     serve HTTP (the default)
   migrate up|down|status    manage the schema as the owner role (DATABASE_URL)
   users disable EMAIL       disable a user and revoke all their sessions
+  healthcheck               exit 0 when the local server's /healthz answers 200
 
 Configuration comes from the environment; see README.md.`
 
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, cfg)
 	case "users":
 		return users(ctx, cfg, args, stdout, log)
 	default:

@@ -151,6 +151,9 @@ func startServer(t *testing.T, env map[string]string) (string, func() error) {
 func serveBriefly(t *testing.T, env map[string]string) {
 	t.Helper()
 	url, stop := startServer(t, env)
+	if err := run(t.Context(), []string{"healthcheck"}, envFrom(env), &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Errorf("healthcheck: %v", err)
+	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get(url + path)
 		if err != nil {
@@ -163,6 +166,9 @@ func serveBriefly(t *testing.T, env map[string]string) {
 	}
 	if err := stop(); err != nil {
 		t.Errorf("serve after shutdown: %v", err)
+	}
+	if err := run(t.Context(), []string{"healthcheck"}, envFrom(env), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Error("healthcheck with the server stopped: want an error")
 	}
 }
 
