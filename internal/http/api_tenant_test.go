@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
 func TestTenants(t *testing.T) {
@@ -118,6 +120,14 @@ func TestProjects(t *testing.T) {
 					t.Errorf("limit=%s: %d %s", bad, r.Status, r.Body)
 				}
 			}
+		})
+		t.Run("path and header disagree", func(t *testing.T) {
+			c := alice.createTenant("Second")
+			r := alice.do("POST", "/api/t/"+a.Slug+"/projects", map[string]string{"name": "Where?"}, hdr{"X-Tenant", c.ID})
+			if r.Status != http.StatusBadRequest || r.Code(t) != "tenant_conflict" {
+				t.Errorf("got %d %s, want 400 tenant_conflict", r.Status, r.Body)
+			}
+			alice.must(http.StatusOK, "GET", "/api/t/"+a.Slug+"/projects", nil, hdr{"X-Tenant", a.ID})
 		})
 		t.Run("path prefix and session tenant", func(t *testing.T) {
 			alice.must(http.StatusOK, "GET", "/api/t/"+a.Slug+"/projects/"+p1, nil)
@@ -240,4 +250,20 @@ func TestHealth(t *testing.T) {
 	if r := c.do("PUT", "/healthz", nil); r.Status != http.StatusMethodNotAllowed || r.Code(t) != "method_not_allowed" {
 		t.Errorf("wrong method: %d %s", r.Status, r.Body)
 	}
+}
+
+// TestPathSourceDisabled: without "path" in the sources the /api/t/{tenant}
+// routes do not exist, rather than being silently ignored.
+func TestPathSourceDisabled(t *testing.T) {
+	e := newEnv(t, "postgres")
+	e.api = NewServer(Config{
+		Logger: e.api.log, Identity: e.ident, Sessions: e.sessions, Tenancy: e.api.tenancy, Projects: e.api.projects,
+		Resolver: tenancy.NewResolver([]tenancy.Source{tenancy.SourceHeader, tenancy.SourceSession}, "", e.ident),
+	})
+	u := e.signup("nopath")
+	a := u.createTenant("Nopath")
+	if r := u.do("GET", "/api/t/"+a.Slug+"/projects", nil); r.Status != http.StatusNotFound || r.Code(t) != "not_found" {
+		t.Errorf("got %d %s, want 404 not_found", r.Status, r.Body)
+	}
+	u.must(http.StatusOK, "GET", "/api/projects", nil, hdr{"X-Tenant", a.Slug})
 }

@@ -80,7 +80,7 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 		Identity:    ident,
 		Sessions:    e.sessions,
 		Tenancy:     tenancy.NewManager(d.App, ident, time.Second),
-		Resolver:    tenancy.NewResolver(tenancy.DefaultSources, "", ident),
+		Resolver:    tenancy.NewResolver(tenancy.DefaultSources(), "", ident),
 		Projects:    projects.NewService(),
 	})
 	// Through e.api at call time, so a test may swap in a differently configured server.

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tenantkit/tenantkit/internal/session"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
 // These tests keep openapi.yaml (served at /api/openapi.yaml) and routes.go
@@ -118,7 +119,11 @@ func routerOperations(t *testing.T) map[string]bool {
 	// (chi builds the middleware chain as routes are added); nothing here
 	// serves a request, so the store stays nil.
 	log := slog.New(slog.DiscardHandler)
-	srv := NewServer(Config{Logger: log, Sessions: session.NewManager(nil, session.Config{Logger: log})})
+	srv := NewServer(Config{
+		Logger:   log,
+		Sessions: session.NewManager(nil, session.Config{Logger: log}),
+		Resolver: tenancy.NewResolver(tenancy.DefaultSources(), "", nil),
+	})
 	router, ok := srv.routes().(chi.Routes)
 	if !ok {
 		t.Fatalf("routes() returned %T, not a chi router", srv.routes())

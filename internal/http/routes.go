@@ -61,7 +61,9 @@ func (s *Server) routes() http.Handler {
 				r.Delete("/projects/{id}", s.tenantScoped(s.handleDeleteProject()))
 			}
 			r.Group(tenantRoutes)
-			r.Route("/t/{tenant}", tenantRoutes)
+			if s.resolver.PathEnabled() {
+				r.Route("/t/{tenant}", tenantRoutes)
+			}
 		})
 	})
 	return r

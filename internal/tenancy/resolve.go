@@ -25,8 +25,11 @@ const (
 	SourceSession   Source = "session"   // the session's current tenant
 )
 
-// DefaultSources is the default resolution order: explicit choices first.
-var DefaultSources = []Source{SourceHeader, SourcePath, SourceSubdomain, SourceSession}
+// DefaultSources returns the default resolution order: explicit choices
+// first, the session last.
+func DefaultSources() []Source {
+	return []Source{SourceHeader, SourcePath, SourceSubdomain, SourceSession}
+}
 
 // HeaderName is the request header that names a tenant.
 const HeaderName = "X-Tenant"
@@ -71,31 +74,63 @@ func NewResolver(sources []Source, baseDomain string, tenants Tenants) *Resolver
 	return &Resolver{sources: sources, baseDomain: strings.ToLower(strings.TrimSuffix(baseDomain, ".")), tenants: tenants}
 }
 
-// Resolve returns the id of the tenant the request names, taking the
-// session's current tenant (uuid.Nil for none) as the last resort when
-// configured. It fails with ErrTenantRequired when nothing names one and
-// ErrTenantNotFound when the named one does not exist. It does not check
-// membership: Manager.Run does, inside the tenant transaction.
+// PathEnabled reports whether the /t/{tenant} path prefix is a configured
+// source; routes.go mounts the prefixed routes only then.
+func (r *Resolver) PathEnabled() bool {
+	for _, s := range r.sources {
+		if s == SourcePath {
+			return true
+		}
+	}
+	return false
+}
+
+// Resolve returns the id of the tenant the request names: the first
+// configured source that names one wins, the session's current tenant
+// (uuid.Nil for none) included. A URL whose /t/{tenant} prefix names another
+// tenant than the winner fails with ErrTenantConflict, so a request never
+// acts in a tenant other than the one its path shows. It fails with
+// ErrTenantRequired when nothing names a tenant and ErrTenantNotFound when
+// the named one does not exist. It does not check membership: Manager.Run
+// does, inside the tenant transaction.
 func (r *Resolver) Resolve(req *http.Request, sessionTenant uuid.UUID) (uuid.UUID, error) {
 	for _, src := range r.sources {
 		ref := r.ref(req, src, sessionTenant)
 		if ref == "" {
 			continue
 		}
-		// An id needs no lookup: the membership check proves it exists.
-		if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
-			return id, nil
-		}
-		t, err := r.tenants.Tenant(req.Context(), ref)
-		if errors.Is(err, identity.ErrTenantNotFound) {
-			return uuid.Nil, ErrTenantNotFound
-		}
+		id, err := r.lookup(req.Context(), ref)
 		if err != nil {
-			return uuid.Nil, fmt.Errorf("resolve tenant: %w", err)
+			return uuid.Nil, err
 		}
-		return t.ID, nil
+		if path := chi.URLParam(req, PathParam); src != SourcePath && path != "" {
+			pathID, err := r.lookup(req.Context(), path)
+			if err != nil {
+				return uuid.Nil, err
+			}
+			if pathID != id {
+				return uuid.Nil, ErrTenantConflict
+			}
+		}
+		return id, nil
 	}
 	return uuid.Nil, ErrTenantRequired
+}
+
+// lookup turns an id or slug into a tenant id. An id needs no lookup: the
+// membership check proves it exists.
+func (r *Resolver) lookup(ctx context.Context, ref string) (uuid.UUID, error) {
+	if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
+		return id, nil
+	}
+	t, err := r.tenants.Tenant(ctx, ref)
+	if errors.Is(err, identity.ErrTenantNotFound) {
+		return uuid.Nil, ErrTenantNotFound
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("resolve tenant: %w", err)
+	}
+	return t.ID, nil
 }
 
 func (r *Resolver) ref(req *http.Request, src Source, sessionTenant uuid.UUID) string {

@@ -19,6 +19,9 @@ var (
 	ErrTenantNotFound = errors.New("tenant not found")
 	// ErrTenantRequired: a tenant-scoped request named no tenant.
 	ErrTenantRequired = errors.New("tenant required")
+	// ErrTenantConflict: the URL path names one tenant, another source a
+	// different one.
+	ErrTenantConflict = errors.New("tenant conflict")
 	// ErrUnavailable: no database connection could be had in time.
 	ErrUnavailable = errors.New("tenancy: database unavailable")
 )
