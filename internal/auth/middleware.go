@@ -36,18 +36,15 @@ func NewMiddleware(sessions Sessions, writeErr ErrorWriter) *Middleware {
 
 // Authenticate attaches the Principal of a valid session to the request
 // context and passes anonymous requests through (Require rejects them where
-// a route needs a caller). A request with an Authorization header is judged
-// by that header alone: bearer tokens are not issued yet, so any is invalid.
-// A session store failure is returned as the store's error (a 503).
+// a route needs a caller). A request with a Bearer token is judged by the
+// token alone, never by a cookie next to it: bearer tokens are not issued
+// yet, so any is invalid. Other Authorization schemes (Basic auth of a proxy
+// in front) are not ours and are ignored. A session store failure is
+// returned as the store's error (a 503).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, _, _ := strings.Cut(h, " ")
-			if strings.EqualFold(scheme, "Bearer") {
-				m.writeErr(w, r, ErrInvalidToken)
-				return
-			}
-			m.writeErr(w, r, ErrUnauthenticated)
+		if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+			m.writeErr(w, r, ErrInvalidToken)
 			return
 		}
 		s, err := m.sessions.Current(r)

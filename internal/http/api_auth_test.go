@@ -83,6 +83,13 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 	if r := c.do("GET", "/api/me", nil, hdr{"Authorization", "Bearer abc"}); r.Status != http.StatusUnauthorized || r.Code(t) != "invalid_token" {
 		t.Errorf("bearer: %d %s, want 401 invalid_token", r.Status, r.Body)
 	}
+	// A bearer token is judged alone, even next to a valid session cookie.
+	u := e.signup("bearer")
+	if r := u.do("GET", "/api/me", nil, hdr{"Authorization", "bearer abc"}); r.Status != http.StatusUnauthorized {
+		t.Errorf("bearer with a cookie: %d, want 401", r.Status)
+	}
+	// Another scheme (a proxy's Basic auth) is not ours: the cookie decides.
+	u.must(http.StatusOK, "GET", "/api/me", nil, hdr{"Authorization", "Basic dXNlcjpwYXNz"})
 }
 
 func TestSignupErrors(t *testing.T) {

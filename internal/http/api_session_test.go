@@ -199,6 +199,10 @@ func TestHeaders(t *testing.T) {
 	if got := authd.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("authenticated Cache-Control = %q, want no-store", got)
 	}
+	login := e.client().must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": "correct horse battery staple"})
+	if got := login.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("login Cache-Control = %q, want no-store", got)
+	}
 }
 
 func TestCrossOriginProtection(t *testing.T) {

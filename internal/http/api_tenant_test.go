@@ -131,7 +131,7 @@ func TestProjects(t *testing.T) {
 		})
 		t.Run("path prefix and session tenant", func(t *testing.T) {
 			alice.must(http.StatusOK, "GET", "/api/t/"+a.Slug+"/projects/"+p1, nil)
-			alice.must(http.StatusOK, "PUT", "/api/me/tenant", map[string]string{"tenant": a.ID})
+			alice.must(http.StatusOK, "PUT", "/api/me/tenant", map[string]string{"tenant": strings.ToUpper(a.ID)})
 			alice.must(http.StatusOK, "GET", "/api/projects/"+p1, nil)
 		})
 		t.Run("get rename delete", func(t *testing.T) {

@@ -17,7 +17,8 @@ const maxBodyBytes = 64 << 10
 
 // decode reads a JSON request body into v strictly: the content type must be
 // application/json (415), the body at most maxBodyBytes (413), valid UTF-8,
-// one JSON value with no unknown fields and nothing after it (400).
+// one JSON value with no unknown, repeated or wrongly cased fields, no lone
+// surrogate escapes, and nothing after it (400).
 func decode(r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -41,6 +42,9 @@ func decode(r *http.Request, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errorf(http.StatusBadRequest, "invalid_json", "The request body must hold exactly one JSON value.")
+	}
+	if err := checkStrictJSON(body, v); err != nil {
+		return errorf(http.StatusBadRequest, "invalid_json", err.Error())
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -158,8 +159,10 @@ func (s *Server) handleSwitchTenant() Handler {
 		if err != nil {
 			return err
 		}
+		ref := strings.TrimSpace(req.Tenant)
+		id, idErr := uuid.Parse(ref)
 		for _, t := range tenants {
-			if t.ID.String() == req.Tenant || t.Slug == req.Tenant {
+			if (idErr == nil && t.ID == id) || t.Slug == ref {
 				if err := s.sessions.SwitchTenant(r.Context(), t.ID); err != nil {
 					return err
 				}

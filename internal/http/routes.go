@@ -35,8 +35,8 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)
 
 		// Public.
-		r.With(s.limitByIP).Post("/auth/signup", s.handle(s.handleSignup()))
-		r.With(s.limitByIP).Post("/auth/login", s.handle(s.handleLogin()))
+		r.With(s.limitByIP, noStore).Post("/auth/signup", s.handle(s.handleSignup()))
+		r.With(s.limitByIP, noStore).Post("/auth/login", s.handle(s.handleLogin()))
 
 		// Authenticated.
 		r.Group(func(r chi.Router) {
