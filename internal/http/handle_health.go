@@ -25,7 +25,10 @@ func (s *Server) handleReadyz() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), 1500*time.Millisecond)
 		defer cancel()
-		res := response{Status: "ok", Checks: make(map[string]string, len(s.checks))}
+		res := response{Status: "ok", Checks: make(map[string]string, len(s.checks)+1)}
+		if s.draining.Load() {
+			res.Status, res.Checks["server"] = "unavailable", "draining"
+		}
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for _, c := range s.checks {

@@ -83,10 +83,16 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 		Resolver:    tenancy.NewResolver(tenancy.DefaultSources(), "", ident),
 		Projects:    projects.NewService(),
 	})
-	// Through e.api at call time, so a test may swap in a differently configured server.
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.api.ServeHTTP(w, r) }))
-	t.Cleanup(e.srv.Close)
+	e.srv = newTestHTTPServer(t, e)
 	return e
+}
+
+// newTestHTTPServer serves e.api as it is at call time, so a test may swap
+// in a differently configured server.
+func newTestHTTPServer(t testing.TB, e *env) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.api.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func newRedisStore(t testing.TB) session.Store {

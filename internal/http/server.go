@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
@@ -51,6 +52,7 @@ type Server struct {
 	auth     *auth.Middleware
 	limits   limiters
 	pages    *template.Template
+	draining atomic.Bool
 	handler  http.Handler
 }
 
@@ -92,6 +94,11 @@ func NewServer(cfg Config) *Server {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 from now on, so load balancers stop
+// sending new requests while in-flight ones finish (call it on SIGTERM,
+// before http.Server.Shutdown).
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Handler is an HTTP handler that returns its error instead of writing it.
 type Handler func(w http.ResponseWriter, r *http.Request) error
