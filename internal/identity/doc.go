@@ -11,6 +11,7 @@
 // so row-level security, not only a WHERE clause, keeps tenants apart.
 //
 // Passwords are hashed with argon2id at OWASP's parameters, with a bounded
-// number of hashes in flight; failed logins look the same whether or not
-// the account exists (same error, and the key derivation runs either way).
+// number of hashes in flight and a bounded wait for one (ErrBusy); failed
+// logins look the same whether or not the account exists (same error, and
+// the key derivation runs either way).
 package identity

@@ -22,7 +22,8 @@ var (
 	// user disabled. Deliberately one error, so a login answer never tells
 	// which.
 	ErrInvalidCredentials = errors.New("invalid email or password")
-	// ErrUserNotFound: no user has this id.
+	// ErrUserNotFound: no user has this id; from CreateTenant also when
+	// the would-be owner is disabled.
 	ErrUserNotFound = errors.New("user not found")
 	// ErrSlugTaken: another tenant has this slug.
 	ErrSlugTaken = errors.New("tenant slug already taken")
@@ -33,6 +34,11 @@ var (
 	ErrNotMember = errors.New("not a member of the tenant")
 	// ErrAlreadyMember: AddMember for a user who already has a membership.
 	ErrAlreadyMember = errors.New("already a member of the tenant")
+	// ErrBusy: every password-hashing slot stayed taken for
+	// Config.MaxHashWait, so SignUp or Authenticate gave up without running
+	// the KDF. The HTTP layer answers 503 with Retry-After. Authenticate
+	// returns it whether or not the account exists.
+	ErrBusy = errors.New("too many password checks in flight; try again")
 )
 
 // SQLSTATE codes mapped below (PostgreSQL appendix A).

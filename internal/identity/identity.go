@@ -92,9 +92,14 @@ type Config struct {
 	// fits; at most 4096.
 	MaxPasswordBytes int
 	// MaxConcurrentHashes bounds argon2id runs in flight; more wait their
-	// turn (or until their context ends). Default GOMAXPROCS: with one lane a
-	// hash is one CPU-bound goroutine, so more would add memory, not speed.
+	// turn, up to MaxHashWait. Default max(1, GOMAXPROCS/2): with one lane a
+	// hash is one CPU-bound goroutine, so a login storm keeps at most half
+	// the CPUs busy hashing and the rest serve everything else.
 	MaxConcurrentHashes int
+	// MaxHashWait bounds how long SignUp and Authenticate wait for a hashing
+	// slot; past it they return ErrBusy (or the context's error, if it ends
+	// first). Default 2s; must not be negative.
+	MaxHashWait time.Duration
 	// Argon2 is the cost of new hashes; zero fields take OWASP's
 	// recommendation (m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte tag).
 	// Lower it only in tests. Existing hashes are upgraded on the next
@@ -103,6 +108,24 @@ type Config struct {
 	// Logger receives problems that do not fail the call (a failed rehash
 	// on login). Nil discards them.
 	Logger *slog.Logger
+	// OnDisable, if set, is called by DisableUser with the user's id after
+	// the disable has committed, also when the user was disabled already.
+	// cmd wires session.Manager.RevokeAll here, so disabling a user ends
+	// their sessions wherever DisableUser is called from. It must be
+	// idempotent: DisableUser is retried when it fails. Nil runs nothing,
+	// and the caller must revoke the user's sessions itself.
+	OnDisable func(ctx context.Context, userID uuid.UUID) error
+}
+
+// defaultMaxHashWait is Config.MaxHashWait's default: long enough to ride
+// out a burst, short enough that a client is told to retry before it gives
+// up on its own.
+const defaultMaxHashWait = 2 * time.Second
+
+// defaultMaxConcurrentHashes is Config.MaxConcurrentHashes' default for
+// procs CPUs: half of them, at least one.
+func defaultMaxConcurrentHashes(procs int) int {
+	return max(1, procs/2)
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -113,7 +136,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxPasswordBytes = defaultMaxPasswordBytes
 	}
 	if c.MaxConcurrentHashes == 0 {
-		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+		c.MaxConcurrentHashes = defaultMaxConcurrentHashes(runtime.GOMAXPROCS(0))
+	}
+	if c.MaxHashWait == 0 {
+		c.MaxHashWait = defaultMaxHashWait
 	}
 	c.Argon2 = c.Argon2.withDefaults()
 	if c.Logger == nil {
@@ -128,6 +154,8 @@ func (c Config) withDefaults() (Config, error) {
 			c.MaxPasswordBytes, minMaxPasswordBytes, maxMaxPasswordBytes)
 	case c.MaxConcurrentHashes < 1:
 		return c, fmt.Errorf("identity: MaxConcurrentHashes %d: want at least 1", c.MaxConcurrentHashes)
+	case c.MaxHashWait < 0:
+		return c, fmt.Errorf("identity: MaxHashWait %v: want a positive duration", c.MaxHashWait)
 	}
 	if err := c.Argon2.validate(); err != nil {
 		return c, fmt.Errorf("identity: %w", err)
@@ -157,7 +185,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 		pool:   pool,
 		cfg:    cfg,
 		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
-		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes),
+		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes, cfg.MaxHashWait),
 	}, nil
 }
 

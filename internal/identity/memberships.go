@@ -12,17 +12,22 @@ import (
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
+// MaxListed bounds how many rows UserTenants and Members return, so one
+// request's work is bounded. A user in more tenants, or a tenant with more
+// members, gets the first MaxListed in the documented order.
+const MaxListed = 1000
+
 // UserTenants lists the tenants userID belongs to, with their role in each,
-// ordered by name. It reads in a transaction with app.user_id set, which is
-// what lets RLS show a user their own memberships across tenants. A
-// disabled or unknown user belongs to none.
+// ordered by name, at most MaxListed. It reads in a transaction with
+// app.user_id set, which is what lets RLS show a user their own memberships
+// across tenants. A disabled or unknown user belongs to none.
 func (s *Service) UserTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
 	var out []TenantRole
 	err := s.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(q *identitydb.Queries) error {
 		if err := q.SetUserID(ctx, userID); err != nil {
 			return fmt.Errorf("scope transaction to user: %w", err)
 		}
-		rows, err := q.ListUserTenants(ctx, userID)
+		rows, err := q.ListUserTenants(ctx, identitydb.ListUserTenantsParams{UserID: userID, MaxRows: MaxListed})
 		if err != nil {
 			return err
 		}
@@ -57,11 +62,13 @@ func (s *Service) MemberRole(ctx context.Context, db DBTX, tenantID, userID uuid
 	return Role(role), nil
 }
 
-// Members lists tenantID's members, by email, on db, the caller's
-// transaction scoped to tenantID. A transaction scoped to another tenant
-// sees none.
+// Members lists tenantID's members, by email, at most MaxListed, on db, the
+// caller's transaction scoped to tenantID. A transaction scoped to another
+// tenant sees none. Disabled users are left out: like MemberRole, it
+// answers who is effectively a member now (their membership rows remain,
+// and count again if the user is re-enabled).
 func (s *Service) Members(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]Member, error) {
-	rows, err := identitydb.New(db).ListTenantMembers(ctx, tenantID)
+	rows, err := identitydb.New(db).ListTenantMembers(ctx, identitydb.ListTenantMembersParams{TenantID: tenantID, MaxRows: MaxListed})
 	if err != nil {
 		return nil, fmt.Errorf("list members of tenant %s: %w", tenantID, err)
 	}

@@ -8,7 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantkit/tenantkit/internal/dbtest"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
@@ -124,10 +126,17 @@ func TestMemberRole(t *testing.T) {
 func TestMembers(t *testing.T) {
 	s, _ := newTestService(t, Config{})
 	pool := appPool(t)
-	owner, admin, outsider := signUp(t, s), signUp(t, s), signUp(t, s)
+	owner, admin, outsider, disabled := signUp(t, s), signUp(t, s), signUp(t, s), signUp(t, s)
 	tn := createTenant(t, s, owner.ID)
 	other := createTenant(t, s, outsider.ID)
 	if err := s.AddMember(t.Context(), tn.ID, admin.ID, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	// A disabled user is no longer effectively a member: left out.
+	if err := s.AddMember(t.Context(), tn.ID, disabled.ID, RoleMember); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DisableUser(t.Context(), disabled.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -229,5 +238,77 @@ func TestTenantSettingIsTransactionLocal(t *testing.T) {
 		if tenant != "" || user != "" {
 			t.Errorf("pooled connection carries app.tenant_id=%q app.user_id=%q", tenant, user)
 		}
+	}
+}
+
+// TestListsAreBounded: UserTenants and Members return at most MaxListed
+// rows, however many there are.
+func TestListsAreBounded(t *testing.T) {
+	s, _ := newTestService(t, Config{})
+	owner := dbtest.New(t).Owner // bulk fixtures; RLS still asks for app.tenant_id
+	const n = MaxListed + 1
+
+	t.Run("UserTenants", func(t *testing.T) {
+		u := signUp(t, s)
+		bulk(t, owner, `
+DO $$
+DECLARE tid uuid;
+BEGIN
+	FOR i IN 1..current_setting('test.n')::int LOOP
+		INSERT INTO tenants (slug, name) VALUES (current_setting('test.prefix') || '-' || i, 'Bulk ' || i)
+		RETURNING id INTO tid;
+		PERFORM set_config('app.tenant_id', tid::text, true);
+		INSERT INTO memberships (tenant_id, user_id, role) VALUES (tid, current_setting('test.user_id')::uuid, 'member');
+	END LOOP;
+END $$`, n, uniqueSlug(), u.ID, uuid.Nil)
+		got, err := s.UserTenants(t.Context(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != MaxListed {
+			t.Errorf("UserTenants returned %d tenants, want MaxListed = %d", len(got), MaxListed)
+		}
+	})
+
+	t.Run("Members", func(t *testing.T) {
+		tn := createTenant(t, s, signUp(t, s).ID)
+		bulk(t, owner, `
+WITH u AS (
+	INSERT INTO users (email, name)
+	SELECT current_setting('test.prefix') || '-' || i || '@example.com', 'Bulk ' || i
+	FROM generate_series(1, current_setting('test.n')::int) i
+	RETURNING id
+)
+INSERT INTO memberships (tenant_id, user_id, role)
+SELECT current_setting('app.tenant_id')::uuid, id, 'member' FROM u`, n, uniqueSlug(), uuid.Nil, tn.ID)
+		inTenant(t, appPool(t), tn.ID, func(ctx context.Context, tx pgx.Tx) {
+			got, err := s.Members(ctx, tx, tn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != MaxListed {
+				t.Errorf("Members returned %d members, want MaxListed = %d", len(got), MaxListed)
+			}
+		})
+	})
+}
+
+// bulk runs sql in one committed transaction on pool, with test.n,
+// test.prefix, test.user_id and app.tenant_id set transaction-locally for
+// it to read.
+func bulk(t *testing.T, pool *pgxpool.Pool, sql string, n int, prefix string, userID, tenantID uuid.UUID) {
+	t.Helper()
+	err := pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(t.Context(), `SELECT set_config('test.n', $1::int::text, true), set_config('test.prefix', $2, true),
+			set_config('test.user_id', $3::uuid::text, true), set_config('app.tenant_id', $4::uuid::text, true)`,
+			n, prefix, userID, tenantID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(t.Context(), sql)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("bulk fixtures: %v", err)
 	}
 }

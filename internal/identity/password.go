@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -80,38 +81,51 @@ type kdfFunc func(password, salt []byte, time, memory uint32, threads uint8, key
 
 // hasher hashes and verifies passwords with argon2id, at most cap(sem) at a
 // time: each run holds Memory KiB, so a login storm queues instead of
-// exhausting memory (500 logins × 19 MiB would be 9.5 GB).
+// exhausting memory (500 logins × 19 MiB would be 9.5 GB) and CPUs. A caller
+// waits at most maxWait for a slot, so the queue cannot grow without bound
+// either: past it the answer is ErrBusy.
 type hasher struct {
-	params Argon2Params
-	sem    chan struct{}
-	kdf    kdfFunc
+	params  Argon2Params
+	sem     chan struct{}
+	maxWait time.Duration
+	kdf     kdfFunc
 	// dummy is a well-formed hash at the current parameters that no
 	// password matches (its tag is random). Verifying against it gives an
 	// unknown email the cost of a known one.
 	dummy string
 }
 
-func newHasher(p Argon2Params, maxConcurrent int) *hasher {
+func newHasher(p Argon2Params, maxConcurrent int, maxWait time.Duration) *hasher {
 	salt, tag := make([]byte, p.SaltLength), make([]byte, p.KeyLength)
 	rand.Read(salt)
 	rand.Read(tag)
 	return &hasher{
-		params: p,
-		sem:    make(chan struct{}, maxConcurrent),
-		kdf:    argon2.IDKey,
-		dummy:  encodeHash(p, salt, tag),
+		params:  p,
+		sem:     make(chan struct{}, maxConcurrent),
+		maxWait: maxWait,
+		kdf:     argon2.IDKey,
+		dummy:   encodeHash(p, salt, tag),
 	}
 }
 
-// derive runs the KDF once a slot is free, or gives up when ctx ends first.
+// derive runs the KDF once a slot is free. It gives up with ErrBusy when
+// none frees up within maxWait, or with ctx's error when ctx ends first.
 func (h *hasher) derive(ctx context.Context, password, salt []byte, p Argon2Params) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
 	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait to hash password: %w", ctx.Err())
+	case h.sem <- struct{}{}: // a free slot: no timer needed
+	default:
+		wait := time.NewTimer(h.maxWait)
+		defer wait.Stop()
+		select {
+		case h.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait to hash password: %w", ctx.Err())
+		case <-wait.C:
+			return nil, ErrBusy
+		}
 	}
 	defer func() { <-h.sem }()
 	return h.kdf(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength), nil

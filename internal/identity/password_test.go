@@ -23,15 +23,29 @@ func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		MinPasswordLength:   8,
 		MaxPasswordBytes:    256,
-		MaxConcurrentHashes: runtime.GOMAXPROCS(0),
+		MaxConcurrentHashes: max(1, runtime.GOMAXPROCS(0)/2),
+		MaxHashWait:         2 * time.Second,
 		// OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1.
 		Argon2: Argon2Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
-	if got, want := cap(s.hasher.sem), runtime.GOMAXPROCS(0); got != want {
+	if got, want := cap(s.hasher.sem), max(1, runtime.GOMAXPROCS(0)/2); got != want {
 		t.Errorf("hash slots = %d, want %d", got, want)
+	}
+	if got, want := s.hasher.maxWait, 2*time.Second; got != want {
+		t.Errorf("hash wait = %v, want %v", got, want)
+	}
+}
+
+// TestDefaultMaxConcurrentHashes: half the CPUs hash at most, so a login
+// storm leaves the rest to serve other requests; one CPU still gets a slot.
+func TestDefaultMaxConcurrentHashes(t *testing.T) {
+	for _, tt := range []struct{ procs, want int }{{1, 1}, {2, 1}, {3, 1}, {4, 2}, {5, 2}, {16, 8}} {
+		if got := defaultMaxConcurrentHashes(tt.procs); got != tt.want {
+			t.Errorf("defaultMaxConcurrentHashes(%d) = %d, want %d", tt.procs, got, tt.want)
+		}
 	}
 }
 
@@ -45,6 +59,7 @@ func TestConfigRejected(t *testing.T) {
 		{"max bytes too small for 64 characters", Config{MaxPasswordBytes: 255}},
 		{"max bytes too large", Config{MaxPasswordBytes: 4097}},
 		{"negative concurrency", Config{MaxConcurrentHashes: -1}},
+		{"negative hash wait", Config{MaxHashWait: -time.Second}},
 		{"short salt", Config{Argon2: Argon2Params{SaltLength: 8}}},
 		{"short key", Config{Argon2: Argon2Params{KeyLength: 8}}},
 		{"memory below 8 per lane", Config{Argon2: Argon2Params{Memory: 8, Parallelism: 2}}},
@@ -66,7 +81,7 @@ func TestConfigRejected(t *testing.T) {
 
 // TestHashDefaultParams hashes once at the production parameters.
 func TestHashDefaultParams(t *testing.T) {
-	h := newHasher(owaspArgon2, 1)
+	h := newHasher(owaspArgon2, 1, time.Minute)
 	got, err := h.hash(t.Context(), goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +96,7 @@ func TestHashDefaultParams(t *testing.T) {
 }
 
 func TestHashFormat(t *testing.T) {
-	h := newHasher(cheapArgon2.withDefaults(), 1)
+	h := newHasher(cheapArgon2.withDefaults(), 1, time.Minute)
 	a, err := h.hash(t.Context(), goodPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +134,7 @@ func TestVerifyReferenceVectors(t *testing.T) {
 		{"pässwörd ünïcode", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$T3X1OBblDJ5Ss5+a4Z9N0fJf51rtGR/wSf94tCSbGw4", true},
 		{"password", "$argon2id$v=19$m=4096,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$i3owDdJiDpZ71O+c+SVkeQ", true},
 	}
-	h := newHasher(owaspArgon2, 2)
+	h := newHasher(owaspArgon2, 2, time.Minute)
 	for _, tt := range tests {
 		t.Run(tt.password, func(t *testing.T) {
 			ok, rehash, err := h.verify(t.Context(), tt.password, tt.encoded)
@@ -167,10 +182,10 @@ func TestDecodeHashRejects(t *testing.T) {
 
 // TestHashConcurrencyBound runs many hashes at once and checks no more than
 // MaxConcurrentHashes run together, and that they do run in parallel up to
-// it.
+// it. The wait is long, so every caller gets its turn.
 func TestHashConcurrencyBound(t *testing.T) {
 	const limit, callers = 3, 30
-	s, probe := newTestService(t, Config{MaxConcurrentHashes: limit})
+	s, probe := newTestService(t, Config{MaxConcurrentHashes: limit, MaxHashWait: time.Minute})
 	probe.delay = 10 * time.Millisecond
 	var wg sync.WaitGroup
 	for range callers {
@@ -190,9 +205,9 @@ func TestHashConcurrencyBound(t *testing.T) {
 }
 
 // TestHashWaitRespectsContext: a caller queued behind busy slots gives up
-// when its context ends, without running the KDF.
+// when its context ends (before MaxHashWait), without running the KDF.
 func TestHashWaitRespectsContext(t *testing.T) {
-	s, probe := newTestService(t, Config{MaxConcurrentHashes: 1})
+	s, probe := newTestService(t, Config{MaxConcurrentHashes: 1, MaxHashWait: time.Minute})
 	started, release := make(chan struct{}), make(chan struct{})
 	inner := s.hasher.kdf
 	s.hasher.kdf = func(password, salt []byte, time_, memory uint32, threads uint8, keyLen uint32) []byte {
@@ -226,10 +241,61 @@ func TestHashWaitRespectsContext(t *testing.T) {
 	}
 }
 
+// TestHashWaitBusy: with the only slot held, callers give up with ErrBusy
+// after MaxHashWait without running the KDF: hashing, SignUp, and
+// Authenticate for a known and an unknown email alike (same error, so a busy
+// answer says nothing about the account).
+func TestHashWaitBusy(t *testing.T) {
+	s, probe := newTestService(t, Config{MaxConcurrentHashes: 1, MaxHashWait: time.Millisecond})
+	known := signUp(t, s)
+
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	inner := s.hasher.kdf
+	s.hasher.kdf = func(password, salt []byte, time_, memory uint32, threads uint8, keyLen uint32) []byte {
+		once.Do(func() { close(started) })
+		<-release
+		return inner(password, salt, time_, memory, threads, keyLen)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := s.hasher.hash(context.Background(), goodPassword)
+		done <- err
+	}()
+	<-started // the only slot is taken
+	before := probe.calls.Load()
+
+	if _, err := s.hasher.hash(t.Context(), goodPassword); !errors.Is(err, ErrBusy) {
+		t.Errorf("hash while the slot is held = %v, want ErrBusy", err)
+	}
+	if _, err := s.SignUp(t.Context(), uniqueEmail(), goodPassword, "Ada"); !errors.Is(err, ErrBusy) {
+		t.Errorf("SignUp while the slot is held = %v, want ErrBusy", err)
+	}
+	_, errKnown := s.Authenticate(t.Context(), known.Email, goodPassword)
+	_, errUnknown := s.Authenticate(t.Context(), uniqueEmail(), goodPassword)
+	if !errors.Is(errKnown, ErrBusy) || !errors.Is(errUnknown, ErrBusy) {
+		t.Errorf("Authenticate while the slot is held = %v (known), %v (unknown); want ErrBusy for both", errKnown, errUnknown)
+	} else if errKnown.Error() != errUnknown.Error() {
+		t.Errorf("busy errors differ: %q (known) vs %q (unknown)", errKnown, errUnknown)
+	}
+	if got := probe.calls.Load() - before; got != 0 {
+		t.Errorf("KDF runs while busy = %d, want 0", got)
+	}
+
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("hash holding the slot: %v", err)
+	}
+	// The slot is free again: no lasting harm.
+	if _, err := s.Authenticate(t.Context(), known.Email, goodPassword); err != nil {
+		t.Errorf("Authenticate after the slot is freed = %v, want success", err)
+	}
+}
+
 // BenchmarkHashPassword measures one hash at the production parameters.
 // Run without -race: go test -run '^$' -bench HashPassword ./internal/identity
 func BenchmarkHashPassword(b *testing.B) {
-	h := newHasher(owaspArgon2, runtime.GOMAXPROCS(0))
+	h := newHasher(owaspArgon2, runtime.GOMAXPROCS(0), time.Minute)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := h.hash(b.Context(), goodPassword); err != nil {
@@ -240,7 +306,7 @@ func BenchmarkHashPassword(b *testing.B) {
 
 // BenchmarkHashPasswordParallel measures throughput with every slot busy.
 func BenchmarkHashPasswordParallel(b *testing.B) {
-	h := newHasher(owaspArgon2, runtime.GOMAXPROCS(0))
+	h := newHasher(owaspArgon2, runtime.GOMAXPROCS(0), time.Minute)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

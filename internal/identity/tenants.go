@@ -15,7 +15,9 @@ import (
 // CreateTenant creates a tenant with ownerID as its owner, both in one
 // transaction. It returns validation.Errors for a bad name or slug (see
 // normalizeSlug: DNS-label shaped, not reserved, not UUID-shaped),
-// ErrSlugTaken, and ErrUserNotFound when the owner does not exist.
+// ErrSlugTaken, and ErrUserNotFound when the owner does not exist or is
+// disabled (then no tenant is created). The owner's row is locked for the
+// transaction, so a concurrent DisableUser takes effect after it.
 func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slug string) (Tenant, error) {
 	var problems validation.Errors
 	name, problem := normalizeName(name)
@@ -32,6 +34,15 @@ func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slu
 
 	var t Tenant
 	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		// Owner first: a disabled or unknown owner leaves nothing behind,
+		// and the lock keeps them enabled until this commits.
+		_, err := q.LockEnabledUser(ctx, ownerID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrUserNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("check owner: %w", err)
+		}
 		row, err := q.CreateTenant(ctx, identitydb.CreateTenantParams{Slug: slug, Name: name})
 		if err != nil {
 			return fmt.Errorf("insert tenant: %w", mapDBError(err))

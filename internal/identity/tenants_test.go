@@ -44,8 +44,11 @@ func TestCreateTenant(t *testing.T) {
 
 func TestCreateTenantRejects(t *testing.T) {
 	s, _ := newTestService(t, Config{})
-	owner := signUp(t, s)
+	owner, disabled := signUp(t, s), signUp(t, s)
 	taken := createTenant(t, s, owner.ID)
+	if err := s.DisableUser(t.Context(), disabled.ID); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, tenantName, slug string
 		owner                  uuid.UUID
@@ -54,6 +57,9 @@ func TestCreateTenantRejects(t *testing.T) {
 	}{
 		{"slug taken", "Other", taken.Slug, owner.ID, ErrSlugTaken, nil},
 		{"unknown owner", "Other", uniqueSlug(), uuid.New(), ErrUserNotFound, nil},
+		{"disabled owner", "Other", uniqueSlug(), disabled.ID, ErrUserNotFound, nil},
+		{"name with bidi override", "O\u202Eredto", uniqueSlug(), owner.ID, nil, []string{"name"}},
+		{"name with zero-width space", "Ot\u200bher", uniqueSlug(), owner.ID, nil, []string{"name"}},
 		{"reserved slug", "Other", "admin", owner.ID, nil, []string{"slug"}},
 		{"uppercase slug", "Other", "Acme", owner.ID, nil, []string{"slug"}},
 		{"uuid-shaped slug", "Other", uuid.NewString(), owner.ID, nil, []string{"slug"}},
@@ -86,14 +92,31 @@ func TestCreateTenantRejects(t *testing.T) {
 	}
 }
 
+// TestCreateTenantAtomic: an unknown or disabled owner gets ErrUserNotFound
+// and leaves no tenant behind.
 func TestCreateTenantAtomic(t *testing.T) {
 	s, _ := newTestService(t, Config{})
-	slug := uniqueSlug()
-	if _, err := s.CreateTenant(t.Context(), uuid.New(), "Orphan", slug); !errors.Is(err, ErrUserNotFound) {
-		t.Fatalf("CreateTenant(unknown owner) = %v, want ErrUserNotFound", err)
+	disabled := signUp(t, s)
+	if err := s.DisableUser(t.Context(), disabled.ID); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.Tenant(t.Context(), slug); !errors.Is(err, ErrTenantNotFound) {
-		t.Errorf("Tenant(%q) after failed create = %v, want ErrTenantNotFound (no half-created tenant)", slug, err)
+	for name, owner := range map[string]uuid.UUID{"unknown owner": uuid.New(), "disabled owner": disabled.ID} {
+		t.Run(name, func(t *testing.T) {
+			slug := uniqueSlug()
+			if _, err := s.CreateTenant(t.Context(), owner, "Orphan", slug); !errors.Is(err, ErrUserNotFound) {
+				t.Fatalf("CreateTenant = %v, want ErrUserNotFound", err)
+			}
+			if _, err := s.Tenant(t.Context(), slug); !errors.Is(err, ErrTenantNotFound) {
+				t.Errorf("Tenant(%q) after failed create = %v, want ErrTenantNotFound (no half-created tenant)", slug, err)
+			}
+		})
+	}
+	var n int
+	if err := appPool(t).QueryRow(t.Context(), "SELECT count(*) FROM tenants WHERE name = 'Orphan'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d tenants named Orphan, want 0", n)
 	}
 }
 

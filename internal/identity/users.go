@@ -18,8 +18,9 @@ import (
 // malformed email, name or password (too long, invalid UTF-8, control
 // characters), an error wrapping ErrWeakPassword with a user-facing reason
 // for a password that is too short or too easy to guess, and ErrEmailTaken
-// when the email is registered already, in any letter case. The user and
-// their credential are created in one transaction.
+// when the email is registered already, in any letter case; ErrBusy
+// (wrapped) when no hashing slot frees up within Config.MaxHashWait. The
+// user and their credential are created in one transaction.
 func (s *Service) SignUp(ctx context.Context, email, password, name string) (User, error) {
 	var problems validation.Errors
 	email, problem := normalizeEmail(email)
@@ -77,6 +78,10 @@ const maxLookupEmailBytes = 1024
 // over-long password, invalid UTF-8) fails at once: that answer depends on
 // the input alone, not on any account. A hash at outdated parameters is
 // replaced on success.
+//
+// When every hashing slot stays taken for Config.MaxHashWait it returns
+// ErrBusy (wrapped), for a known and an unknown email alike: both wait for
+// a slot the same way.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (User, error) {
 	email = strings.TrimSpace(email)
 	if email == "" || len(email) > maxLookupEmailBytes || !utf8.ValidString(email) || strings.ContainsRune(email, 0) ||
@@ -96,8 +101,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 		return User{}, fmt.Errorf("authenticate: look up user: %w", err)
 	}
 	ok, rehash, err := s.hasher.verify(ctx, password, row.Hash)
-	if err != nil {
+	if errors.Is(err, errBadHash) {
 		return User{}, fmt.Errorf("authenticate user %s: %w", row.ID, err)
+	}
+	if err != nil {
+		// ErrBusy or the context's end: worded as on the unknown-email
+		// path, so not even the error text tells the two apart.
+		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
 	// Disabled is checked after the KDF, so it costs the same as a wrong
 	// password and a disabled account is not told apart.
@@ -155,9 +165,13 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 }
 
 // DisableUser stops the user from signing in and from counting as a member
-// of any tenant (MemberRole, UserTenants), from the next call on. It is
-// idempotent; ErrUserNotFound when there is no such user. Revoking the
-// user's sessions is the session component's job.
+// of any tenant (MemberRole, UserTenants, Members), from the next call on,
+// then calls Config.OnDisable (which revokes their sessions). It is
+// idempotent: for a user disabled already it keeps the first disable time,
+// still calls OnDisable and returns nil, so a failed call can simply be
+// retried. ErrUserNotFound only when there is no such user. When OnDisable
+// fails, the user stays disabled and the error, wrapping OnDisable's, says
+// so.
 func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
 	n, err := identitydb.New(s.pool).DisableUser(ctx, id)
 	if err != nil {
@@ -165,6 +179,11 @@ func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
 	}
 	if n == 0 {
 		return ErrUserNotFound
+	}
+	if s.cfg.OnDisable != nil {
+		if err := s.cfg.OnDisable(ctx, id); err != nil {
+			return fmt.Errorf("user %s is disabled, but the OnDisable hook failed (retry DisableUser): %w", id, err)
+		}
 	}
 	return nil
 }

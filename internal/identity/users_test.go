@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -74,6 +75,9 @@ func TestSignUpRejects(t *testing.T) {
 		{"name with NUL", email, goodPassword, "A\x00da", []string{"name"}},
 		{"name invalid UTF-8", email, goodPassword, "Ada\xc3\x28", []string{"name"}},
 		{"name too long", email, goodPassword, strings.Repeat("n", 201), []string{"name"}},
+		{"name with byte-order mark", email, goodPassword, "\ufeffAda", []string{"name"}},
+		{"name with zero-width space", email, goodPassword, "A\u200bda", []string{"name"}},
+		{"email with zero-width space", "a\u200b" + email, goodPassword, "Ada", []string{"email"}},
 		{"password too long", email, strings.Repeat("p", 257), "Ada", []string{"password"}},
 		{"password invalid UTF-8", email, goodPassword + "\xff", "Ada", []string{"password"}},
 		{"password with NUL", email, "correct\x00horse", "Ada", []string{"password"}},
@@ -312,4 +316,80 @@ func TestUserAndDisableUser(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("User after disable (-want +got):\n%s", diff)
 	}
+}
+
+// TestDisableUserOnDisable: DisableUser calls Config.OnDisable with the
+// user's id once the disable has committed, also for a user disabled
+// already; a failing hook leaves the user disabled and says so; a retry
+// succeeds.
+func TestDisableUserOnDisable(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		calls   []uuid.UUID
+		hookErr error
+		s       *Service
+	)
+	s, _ = newTestService(t, Config{OnDisable: func(ctx context.Context, id uuid.UUID) error {
+		// Committed: another connection already sees the user disabled.
+		if u, err := s.User(ctx, id); err != nil || !u.Disabled {
+			t.Errorf("in OnDisable: User = %+v, %v; want a disabled user", u, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, id)
+		return hookErr
+	}})
+	gotCalls := func() []uuid.UUID {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]uuid.UUID(nil), calls...)
+	}
+	u := signUp(t, s)
+
+	for range 2 { // idempotent: the second call runs the hook again
+		if err := s.DisableUser(t.Context(), u.ID); err != nil {
+			t.Fatalf("DisableUser: %v", err)
+		}
+	}
+	if diff := cmp.Diff([]uuid.UUID{u.ID, u.ID}, gotCalls()); diff != "" {
+		t.Errorf("OnDisable calls (-want +got):\n%s", diff)
+	}
+
+	if err := s.DisableUser(t.Context(), uuid.New()); !errors.Is(err, ErrUserNotFound) {
+		t.Errorf("DisableUser(unknown) = %v, want ErrUserNotFound", err)
+	}
+	if n := len(gotCalls()); n != 2 {
+		t.Errorf("OnDisable calls after DisableUser(unknown) = %d, want still 2", n)
+	}
+
+	t.Run("hook fails", func(t *testing.T) {
+		v := signUp(t, s)
+		boom := errors.New("session store unreachable")
+		mu.Lock()
+		hookErr = boom
+		mu.Unlock()
+		err := s.DisableUser(t.Context(), v.ID)
+		if !errors.Is(err, boom) || errors.Is(err, ErrUserNotFound) {
+			t.Fatalf("DisableUser with a failing hook = %v, want it to wrap the hook's error", err)
+		}
+		if !strings.Contains(err.Error(), "is disabled") {
+			t.Errorf("DisableUser error %q does not say the user is disabled", err)
+		}
+		if got, err := s.User(t.Context(), v.ID); err != nil || !got.Disabled {
+			t.Errorf("User after a failed hook = %+v, %v; want disabled", got, err)
+		}
+		if _, err := s.Authenticate(t.Context(), v.Email, goodPassword); !errors.Is(err, ErrInvalidCredentials) {
+			t.Errorf("Authenticate after a failed hook = %v, want ErrInvalidCredentials", err)
+		}
+
+		mu.Lock()
+		hookErr = nil
+		mu.Unlock()
+		if err := s.DisableUser(t.Context(), v.ID); err != nil {
+			t.Errorf("DisableUser retry = %v, want nil", err)
+		}
+		if calls := gotCalls(); len(calls) != 4 || calls[2] != v.ID || calls[3] != v.ID {
+			t.Errorf("OnDisable calls = %v, want two more for %s", calls, v.ID)
+		}
+	})
 }

@@ -5,10 +5,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
 // Input limits. The schema's CHECK constraints say the same, as a backstop.
@@ -49,10 +50,11 @@ func normalizeEmail(raw string) (string, string) {
 		return "", "is required"
 	case !utf8.ValidString(s):
 		return "", "must be valid UTF-8"
-	case hasControl(s):
-		return "", "must not contain control characters"
 	case len(s) > maxEmailBytes:
 		return "", "must be at most " + strconv.Itoa(maxEmailBytes) + " bytes"
+	}
+	if problem := validation.CheckText(s); problem != "" {
+		return "", problem
 	}
 	// ParseAddress also accepts "Name <a@b>" and comments; only the bare
 	// address, exactly as given, is an email field.
@@ -66,22 +68,11 @@ func normalizeEmail(raw string) (string, string) {
 	return s, ""
 }
 
-// normalizeName trims raw and checks it is a printable display name of
-// 1..200 characters.
+// normalizeName trims raw and checks it is a display name (of a user or a
+// tenant) of 1..200 visible characters: no control, bidirectional or
+// invisible characters, by the rule every name shares (validation.CleanText).
 func normalizeName(raw string) (string, string) {
-	if !utf8.ValidString(raw) {
-		return "", "must be valid UTF-8"
-	}
-	s := strings.TrimSpace(raw)
-	switch {
-	case s == "":
-		return "", "is required"
-	case utf8.RuneCountInString(s) > maxNameRunes:
-		return "", "must be at most " + strconv.Itoa(maxNameRunes) + " characters"
-	case hasControl(s):
-		return "", "must not contain control characters"
-	}
-	return s, ""
+	return validation.CleanText(raw, maxNameRunes)
 }
 
 // normalizeSlug trims raw and checks it is a usable, unreserved slug.
@@ -109,20 +100,4 @@ func normalizeSlug(raw string) (string, string) {
 func isUUID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil
-}
-
-// hasControl reports whether s holds a control character (NUL included) or a
-// bidirectional override, which can make a name display as something else.
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) || isBidiControl(r) {
-			return true
-		}
-	}
-	return false
-}
-
-func isBidiControl(r rune) bool {
-	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') ||
-		r == '\u200E' || r == '\u200F' || r == '\u061C'
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
 func TestNormalizeEmail(t *testing.T) {
@@ -29,6 +31,8 @@ func TestNormalizeEmail(t *testing.T) {
 		{"ada@exa\x00mple.com", "", false},
 		{"ada\xff@example.com", "", false},
 		{"ada@example.com\u202e", "", false},
+		{"ada\u200b@example.com", "", false},
+		{"\ufeffada@example.com", "", false},
 		{strings.Repeat("a", 65) + "@example.com", "", false},
 		{"a@" + strings.Repeat("b", 250) + ".com", "", false},
 	}
@@ -59,6 +63,11 @@ func TestNormalizeName(t *testing.T) {
 		{"Ada\xc3", "", false},
 		{"evil\u202egnp.exe", "", false},
 		{"\u2066Ada", "", false},
+		{"\ufeffAda", "", false},
+		{"Ad\u200ba", "", false},
+		{"Ad\u00ada", "", false},
+		{"Ad\u200da", "", false}, // a joiner between ASCII letters only hides
+		{"Ada\u2028Lovelace", "", false},
 	}
 	for _, tt := range tests {
 		got, problem := normalizeName(tt.in)
@@ -116,12 +125,12 @@ func FuzzNormalize(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		if got, problem := normalizeEmail(in); problem == "" {
-			if !utf8.ValidString(got) || hasControl(got) || len(got) > maxEmailBytes || got != strings.TrimSpace(got) {
+			if !utf8.ValidString(got) || validation.CheckText(got) != "" || len(got) > maxEmailBytes || got != strings.TrimSpace(got) {
 				t.Errorf("normalizeEmail accepted %q as %q", in, got)
 			}
 		}
 		if got, problem := normalizeName(in); problem == "" {
-			if !utf8.ValidString(got) || hasControl(got) || got == "" || utf8.RuneCountInString(got) > maxNameRunes {
+			if !utf8.ValidString(got) || validation.CheckText(got) != "" || got == "" || utf8.RuneCountInString(got) > maxNameRunes {
 				t.Errorf("normalizeName accepted %q as %q", in, got)
 			}
 		}

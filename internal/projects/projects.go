@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -137,21 +134,15 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// cleanName trims name and checks it is 1..MaxNameLength printable characters.
+// cleanName trims name and checks it is 1..MaxNameLength visible
+// characters, by the rule shared with user and tenant names
+// (validation.CleanText).
 func cleanName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	var errs validation.Errors
-	switch {
-	case !utf8.ValidString(name):
-		errs.Add("name", "must be valid UTF-8")
-	case name == "":
-		errs.Add("name", "is required")
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		errs.Add("name", fmt.Sprintf("must be at most %d characters", MaxNameLength))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		errs.Add("name", "must not contain control characters")
+	name, problem := validation.CleanText(name, MaxNameLength)
+	if problem != "" {
+		return "", validation.Errors{{Field: "name", Detail: problem}}
 	}
-	return name, errs.Err()
+	return name, nil
 }
 
 func mapErr(op string, err error) error {

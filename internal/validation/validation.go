@@ -1,5 +1,7 @@
 // Package validation carries field-level input problems from the layer that
 // checks them to the HTTP layer, which renders them in a problem response.
+// It also holds the one rule for human-readable text (CleanText), so user,
+// tenant and project names refuse the same characters.
 package validation
 
 import "strings"

@@ -17,14 +17,18 @@ FROM memberships m
 JOIN tenants t ON t.id = m.tenant_id
 JOIN users u ON u.id = m.user_id
 WHERE m.user_id = @user_id AND u.disabled_at IS NULL
-ORDER BY t.name, t.id;
+ORDER BY t.name, t.id
+LIMIT @max_rows;
 
 -- name: ListTenantMembers :many
+-- Enabled members only: a disabled user is no longer effectively a member
+-- (GetMemberRole finds none).
 SELECT u.id, u.email, u.name, m.role
 FROM memberships m
 JOIN users u ON u.id = m.user_id
-WHERE m.tenant_id = @tenant_id
-ORDER BY lower(u.email);
+WHERE m.tenant_id = @tenant_id AND u.disabled_at IS NULL
+ORDER BY lower(u.email), u.id
+LIMIT @max_rows;
 
 -- name: DeleteMembership :execrows
 DELETE FROM memberships

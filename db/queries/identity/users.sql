@@ -20,6 +20,16 @@ UPDATE users
 SET disabled_at = coalesce(disabled_at, now())
 WHERE id = @id;
 
+-- name: LockEnabledUser :one
+-- The id of an enabled user, locked FOR SHARE until the transaction ends: a
+-- concurrent DisableUser waits for the transaction, so what it creates for
+-- the user (a tenant they own) commits while they are enabled. No row when
+-- the user is missing or disabled.
+SELECT id
+FROM users
+WHERE id = @id AND disabled_at IS NULL
+FOR SHARE;
+
 -- name: CreatePasswordCredential :exec
 INSERT INTO password_credentials (user_id, hash)
 VALUES (@user_id, @hash);

@@ -70,9 +70,15 @@ const listTenantMembers = `-- name: ListTenantMembers :many
 SELECT u.id, u.email, u.name, m.role
 FROM memberships m
 JOIN users u ON u.id = m.user_id
-WHERE m.tenant_id = $1
-ORDER BY lower(u.email)
+WHERE m.tenant_id = $1 AND u.disabled_at IS NULL
+ORDER BY lower(u.email), u.id
+LIMIT $2
 `
+
+type ListTenantMembersParams struct {
+	TenantID uuid.UUID
+	MaxRows  int32
+}
 
 type ListTenantMembersRow struct {
 	ID    uuid.UUID
@@ -81,8 +87,10 @@ type ListTenantMembersRow struct {
 	Role  string
 }
 
-func (q *Queries) ListTenantMembers(ctx context.Context, tenantID uuid.UUID) ([]ListTenantMembersRow, error) {
-	rows, err := q.db.Query(ctx, listTenantMembers, tenantID)
+// Enabled members only: a disabled user is no longer effectively a member
+// (GetMemberRole finds none).
+func (q *Queries) ListTenantMembers(ctx context.Context, arg ListTenantMembersParams) ([]ListTenantMembersRow, error) {
+	rows, err := q.db.Query(ctx, listTenantMembers, arg.TenantID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +121,13 @@ JOIN tenants t ON t.id = m.tenant_id
 JOIN users u ON u.id = m.user_id
 WHERE m.user_id = $1 AND u.disabled_at IS NULL
 ORDER BY t.name, t.id
+LIMIT $2
 `
+
+type ListUserTenantsParams struct {
+	UserID  uuid.UUID
+	MaxRows int32
+}
 
 type ListUserTenantsRow struct {
 	ID        uuid.UUID
@@ -125,8 +139,8 @@ type ListUserTenantsRow struct {
 
 // Needs app.user_id set to the same user (policy memberships_own). A disabled
 // user has no effective memberships, as in GetMemberRole.
-func (q *Queries) ListUserTenants(ctx context.Context, userID uuid.UUID) ([]ListUserTenantsRow, error) {
-	rows, err := q.db.Query(ctx, listUserTenants, userID)
+func (q *Queries) ListUserTenants(ctx context.Context, arg ListUserTenantsParams) ([]ListUserTenantsRow, error) {
+	rows, err := q.db.Query(ctx, listUserTenants, arg.UserID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}

@@ -135,6 +135,24 @@ func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
 	return i, err
 }
 
+const lockEnabledUser = `-- name: LockEnabledUser :one
+SELECT id
+FROM users
+WHERE id = $1 AND disabled_at IS NULL
+FOR SHARE
+`
+
+// The id of an enabled user, locked FOR SHARE until the transaction ends: a
+// concurrent DisableUser waits for the transaction, so what it creates for
+// the user (a tenant they own) commits while they are enabled. No row when
+// the user is missing or disabled.
+func (q *Queries) LockEnabledUser(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockEnabledUser, id)
+	var id_2 uuid.UUID
+	err := row.Scan(&id_2)
+	return id_2, err
+}
+
 const rehashPassword = `-- name: RehashPassword :execrows
 UPDATE password_credentials
 SET hash = $1, updated_at = now()
