@@ -38,11 +38,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
 	}
 
-	ident, err := identity.New(pool, identity.Config{MinPasswordLength: cfg.MinPasswordLen})
-	if err != nil {
-		return err
-	}
-
 	checks := []httpapi.Check{{Name: "postgres", Check: pool.Ping}}
 	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
 	if err != nil {
@@ -61,6 +56,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Logger:      log,
 		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { srv.WriteError(w, r, err) },
 	})
+	// Disabling a user revokes their sessions, wherever it is done from.
+	ident, err := identity.New(pool, identity.Config{MinPasswordLength: cfg.MinPasswordLen, OnDisable: sessions.RevokeAll})
+	if err != nil {
+		return err
+	}
 
 	srv = httpapi.NewServer(httpapi.Config{
 		Logger:         log,

@@ -26,7 +26,13 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 		return fmt.Errorf("APP_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
-	ident, err := identity.New(pool, identity.Config{})
+	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, false)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	sessions := session.NewManager(store, session.Config{Logger: log})
+	ident, err := identity.New(pool, identity.Config{OnDisable: sessions.RevokeAll})
 	if err != nil {
 		return err
 	}
@@ -34,20 +40,10 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 	if err != nil {
 		return fmt.Errorf("disable %q: %w", args[1], err)
 	}
-	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, false)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	sessions := session.NewManager(store, session.Config{Logger: log})
-
-	// Disable first: a login racing this command is refused from here on,
-	// and the revocation below removes every session created before.
+	// Disabling commits first (a racing login is refused from then on),
+	// then OnDisable revokes every session created before. Safe to re-run.
 	if err := ident.DisableUser(ctx, u.ID); err != nil {
 		return err
-	}
-	if err := sessions.RevokeAll(ctx, u.ID); err != nil {
-		return fmt.Errorf("user %s is disabled, but revoking their sessions failed (run again): %w", u.ID, err)
 	}
 	fmt.Fprintf(stdout, "disabled user %s (%s) and revoked their sessions\n", u.ID, u.Email)
 	return nil

@@ -164,22 +164,28 @@ func TestSessionRoutes(t *testing.T) {
 	})
 }
 
-// TestDisabledUserRejectedOnNextRequest: disabling a user (identity) and
-// revoking their sessions (session layer) — what `server users disable`
-// does — refuses their very next request.
+// TestDisabledUserRejectedOnNextRequest: disabling a user revokes their
+// sessions (identity's OnDisable hook, wired to the session layer as in
+// serve), so their very next request is refused on every route.
 func TestDisabledUserRejectedOnNextRequest(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		u := e.signup("soon-disabled")
 		u.must(http.StatusOK, "GET", "/api/me", nil)
 		id := mustUUID(t, u.ID)
+		second := e.client()
+		second.must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": "correct horse battery staple"})
 		if err := e.ident.DisableUser(t.Context(), id); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.sessions.RevokeAll(t.Context(), id); err != nil {
-			t.Fatal(err)
+		for _, c := range []*client{u.client, second} {
+			for _, rt := range []struct{ method, path string }{{"GET", "/api/me"}, {"GET", "/api/tenants"}, {"POST", "/api/tenants"}, {"GET", "/api/me/sessions"}} {
+				if r := c.do(rt.method, rt.path, nil); r.Status != http.StatusUnauthorized {
+					t.Errorf("disabled user %s %s: %d, want 401", rt.method, rt.path, r.Status)
+				}
+			}
 		}
-		if r := u.do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
-			t.Errorf("disabled user: %d, want 401", r.Status)
+		if r := e.client().do("POST", "/api/auth/login", map[string]string{"email": u.Email, "password": "correct horse battery staple"}); r.Status != http.StatusUnauthorized {
+			t.Errorf("disabled user login: %d, want 401", r.Status)
 		}
 	})
 }

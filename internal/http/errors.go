@@ -65,6 +65,7 @@ var sentinels = []sentinel{
 	{session.ErrNotFound, http.StatusNotFound, "not_found", "No such session."},
 	{session.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly."},
 	{tenancy.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly."},
+	{identity.ErrBusy, http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly."},
 }
 
 // WriteError renders err as a problem response for code outside the

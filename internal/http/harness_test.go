@@ -54,10 +54,15 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	log := slog.New(slog.DiscardHandler)
-	ident, err := identity.New(d.App, identity.Config{Argon2: fastArgon2})
+	e := &env{t: t, db: d}
+	ident, err := identity.New(d.App, identity.Config{
+		Argon2:    fastArgon2,
+		OnDisable: func(ctx context.Context, id uuid.UUID) error { return e.sessions.RevokeAll(ctx, id) },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.ident = ident
 	var st session.Store
 	switch store {
 	case "postgres":
@@ -67,7 +72,6 @@ func newEnvWith(t testing.TB, store string, secure bool) *env {
 	default:
 		t.Fatalf("unknown store %q", store)
 	}
-	e := &env{t: t, db: d, ident: ident}
 	e.sessions = session.NewManager(st, session.Config{
 		Logger:    log,
 		Secure:    secure,

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/projects"
@@ -165,4 +164,3 @@ func TestReadyzWhileDraining(t *testing.T) {
 	c.must(http.StatusServiceUnavailable, "GET", "/readyz", nil)
 	c.must(http.StatusOK, "GET", "/healthz", nil)
 }
-
