@@ -121,6 +121,73 @@ func newApp(t *testing.T, st Store, cfg Config) *app {
 		}
 		io.WriteString(w, "still here")
 	})
+	// Revocations landing in the middle of a request, as another request
+	// or `users disable` would make them.
+	revoke := func(r *http.Request, how string, s Session) error {
+		switch how {
+		case "all":
+			return a.m.RevokeAll(r.Context(), s.UserID)
+		case "one":
+			return a.m.Revoke(r.Context(), s.UserID, s.ID)
+		}
+		return errors.New("unknown revocation " + how)
+	}
+	mux.HandleFunc("POST /revoke-then-switch/{how}/{tenant}", func(w http.ResponseWriter, r *http.Request) {
+		s, err := a.m.Current(r)
+		if err == nil {
+			err = revoke(r, r.PathValue("how"), s)
+		}
+		if err == nil {
+			err = a.m.SwitchTenant(r.Context(), uuid.MustParse(r.PathValue("tenant")))
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		io.WriteString(w, "switched")
+	})
+	mux.HandleFunc("POST /switch-then-revoke/{how}/{tenant}", func(w http.ResponseWriter, r *http.Request) {
+		err := a.m.SwitchTenant(r.Context(), uuid.MustParse(r.PathValue("tenant")))
+		if err == nil {
+			var s Session
+			if s, err = a.m.Current(r); err == nil {
+				err = revoke(r, r.PathValue("how"), s)
+			}
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		io.WriteString(w, "switched, then revoked")
+	})
+	mux.HandleFunc("POST /login-then-revoke/{how}/{user}", func(w http.ResponseWriter, r *http.Request) {
+		err := a.m.Login(r, uuid.MustParse(r.PathValue("user")))
+		if err == nil {
+			var s Session
+			if s, err = a.m.Current(r); err == nil {
+				err = revoke(r, r.PathValue("how"), s)
+			}
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		io.WriteString(w, "logged in, then revoked")
+	})
+	mux.HandleFunc("POST /revoke-then-login/{user}", func(w http.ResponseWriter, r *http.Request) {
+		s, err := a.m.Current(r)
+		if err == nil {
+			err = revoke(r, "all", s)
+		}
+		if err == nil {
+			err = a.m.Login(r, uuid.MustParse(r.PathValue("user")))
+		}
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		io.WriteString(w, "logged in")
+	})
 	a.h = a.m.LoadAndSave(mux)
 	return a
 }
@@ -209,6 +276,24 @@ func (a *app) wantNotStored(t *testing.T, token string) {
 	if _, found, err := a.store.Store.FindCtx(t.Context(), token); err != nil || found {
 		t.Errorf("store: FindCtx(token) = found %v, err %v; want not found", found, err)
 	}
+}
+
+// wantNoLiveSession checks that userID has no live session left, by the
+// Manager and by the store's own index.
+func (a *app) wantNoLiveSession(t *testing.T, userID uuid.UUID) {
+	t.Helper()
+	if list, err := a.m.List(t.Context(), userID); err != nil || len(list) != 0 {
+		t.Errorf("List = %v, %v; want no sessions", list, err)
+	}
+	if recs, err := a.store.Store.ListUser(t.Context(), userID); err != nil || len(recs) != 0 {
+		t.Errorf("store: ListUser = %d records, %v; want none", len(recs), err)
+	}
+}
+
+func (a *app) errors() []error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.errs
 }
 
 // forEachStore runs fn against every Store implementation.

@@ -17,10 +17,18 @@
 //   - Every privilege change gets a new token (Login, SwitchTenant), Logout
 //     deletes the server-side record, and a token the client made up is never
 //     adopted.
+//   - A revoked session stays revoked, also when the revocation lands during
+//     a request: only Login creates a record, and it stores it before it
+//     returns; SwitchTenant moves a record to its new token only while the
+//     old one still exists (Store.RotateCtx), and otherwise fails with
+//     ErrNoSession; nothing else in a request writes more than a touch,
+//     which never creates a record.
 //   - Idle timeout and absolute lifetime are enforced on the server, by the
 //     Manager and by the store's own expiry.
 //   - A store failure is an error (errors.Is(err, ErrUnavailable) for an
-//     outage), never an anonymous request.
+//     outage), never an anonymous request. A stored record that cannot be
+//     decoded is not a failure but no session: it is deleted, its cookie
+//     cleared and a warning logged.
 //   - In steady state a request costs one store read; the last-seen time is
 //     written at most once per Config.TouchInterval per session.
 package session

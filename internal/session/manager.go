@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -20,6 +19,13 @@ import (
 // TouchInterval (TouchCtx, never creating a record), and the record's
 // expiry in the store is always min(LastSeenAt+IdleTimeout,
 // CreatedAt+Lifetime), so the store forgets idle sessions by itself too.
+//
+// Only Login creates a record, and it writes it before it returns;
+// SwitchTenant moves one to its new token (RotateCtx) only while the old
+// record still exists; scs's commit at the end of the request only sets the
+// cookie (see scsStore). So a revocation that lands during a request is
+// never undone: not by a tenant switch after it, nor by the end-of-request
+// commit after a switch or login.
 //
 // The cookie is a browser-session cookie (no Max-Age): the server decides
 // when a session ends, and the browser drops the cookie when it closes.
@@ -37,7 +43,7 @@ func NewManager(store Store, cfg Config) *Manager {
 	m := &Manager{store: store, cfg: cfg, now: func() time.Time { return time.Now().UTC() }}
 
 	sm := scs.New()
-	sm.Store = store
+	sm.Store = scsStore{m}
 	sm.Codec = codec{}
 	sm.Lifetime = cfg.Lifetime
 	sm.IdleTimeout = 0          // enforced by the Manager; see the type's comment
@@ -63,17 +69,37 @@ func NewManager(store Store, cfg Config) *Manager {
 func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
 
 // LoadAndSave is the session middleware: it loads the session named by the
-// cookie (one store read), and saves it and sets the cookie when Login,
-// SwitchTenant or Logout changed it. When the store fails it answers with
-// Config.ErrorFunc and the rest of the handler's response is discarded.
+// cookie (one store read), and sets or clears the cookie when Login,
+// SwitchTenant or Logout changed the session. When the store fails it
+// answers with Config.ErrorFunc and the rest of the handler's response is
+// discarded. A record that cannot be decoded counts as no session: it is
+// deleted, its cookie cleared, and the request goes on anonymously.
 func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
-	withState := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), stateKey{}, &requestState{})
-		next.ServeHTTP(w, r.WithContext(ctx))
+	loaded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := stateFrom(r.Context())
+		if err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		st.tokens.Lock()
+		discarded := st.discarded
+		st.tokens.Unlock()
+		if discarded {
+			// The record is gone (scsStore.FindCtx); this only clears the
+			// cookie, unless the handler logs in.
+			if err := m.scs.Destroy(r.Context()); err != nil {
+				m.fail(w, r, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
-	h := m.scs.LoadAndSave(withState)
+	h := m.scs.LoadAndSave(loaded)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&guardedWriter{ResponseWriter: w}, r)
+		// The state goes in before scs loads, so that scsStore sees it in
+		// every call scs makes for this request.
+		ctx := context.WithValue(r.Context(), stateKey{}, &requestState{})
+		h.ServeHTTP(&guardedWriter{ResponseWriter: w}, r.WithContext(ctx))
 	})
 }
 
@@ -123,8 +149,7 @@ func (m *Manager) resolve(ctx context.Context) (Session, error) {
 		return s, nil
 	}
 	s.LastSeenAt = now
-	deadline := m.deadline(s)
-	b, err := codec{}.Encode(deadline, map[string]any{recordKey: s})
+	b, deadline, err := m.encodeRecord(s)
 	if err != nil {
 		return Session{}, err
 	}
@@ -162,17 +187,83 @@ func (m *Manager) deadline(s Session) time.Time {
 	return absolute
 }
 
-// put makes s the request's session, to be committed (with its deadline as
-// the store's expiry) when the response starts.
+// put makes s, whose record is stored under the request's current token,
+// the request's session; scs then sets the cookie when the response starts.
 func (m *Manager) put(ctx context.Context, st *requestState, s Session) {
+	st.tokens.Lock()
+	st.written = true
+	st.tokens.Unlock()
 	m.scs.Put(ctx, recordKey, s)
 	m.scs.SetDeadline(ctx, m.deadline(s))
 	st.set(s, nil)
 }
 
+// renew has scs issue a new token for the request and returns the old one
+// ("" when the request had no session) and the new one. It writes nothing:
+// the caller deletes or moves the old record and stores the new one.
+func (m *Manager) renew(ctx context.Context, st *requestState) (old, token string, err error) {
+	old = m.scs.Token(ctx)
+	st.tokens.Lock()
+	st.renewing = true
+	st.tokens.Unlock()
+	err = m.scs.RenewToken(ctx)
+	st.tokens.Lock()
+	st.renewing = false
+	st.tokens.Unlock()
+	if err != nil {
+		return "", "", fmt.Errorf("renew session token: %w", err)
+	}
+	token = m.scs.Token(ctx)
+	st.tokens.Lock()
+	st.issued, st.written, st.failed = token, false, nil
+	st.tokens.Unlock()
+	return old, token, nil
+}
+
+// abandon records that the request's new token has no record because of
+// err: Current then reports err, and the commit at the end of the request
+// fails with it (Config.ErrorFunc answers), so no cookie names the token.
+func (m *Manager) abandon(st *requestState, err error) error {
+	st.tokens.Lock()
+	st.failed = err
+	st.tokens.Unlock()
+	st.set(Session{}, err)
+	return err
+}
+
+// encodeRecord is what the store keeps for s, and when it expires.
+func (m *Manager) encodeRecord(s Session) ([]byte, time.Time, error) {
+	deadline := m.deadline(s)
+	b, err := codec{}.Encode(deadline, map[string]any{recordKey: s})
+	return b, deadline, err
+}
+
+// discard is what scsStore.FindCtx does with a record it cannot decode
+// (corrupt, or from a codec version this server does not know): delete it,
+// best effort, and have LoadAndSave clear the cookie. The request goes on
+// without a session rather than failing for as long as the cookie lives.
+func (m *Manager) discard(ctx context.Context, token string, cause error) {
+	args := []any{"err", cause}
+	if err := m.store.DeleteCtx(ctx, token); err != nil {
+		args = append(args, "delete_err", err)
+	}
+	m.cfg.Logger.WarnContext(ctx, "session record cannot be decoded; treating the request as anonymous", args...)
+	if st, err := stateFrom(ctx); err == nil {
+		st.tokens.Lock()
+		st.discarded = true
+		st.tokens.Unlock()
+	}
+}
+
 // Login starts a session for userID under a new token, replacing (and
 // deleting) any session the request had. IP is r.RemoteAddr, so resolve
 // trusted proxies before this runs; the user agent is truncated.
+//
+// Login follows a fresh authentication, so it does not need the request's
+// previous session to still exist. It stores the new session before it
+// returns, so a revocation from then on ends it. A revocation (such as
+// `users disable`) that lands between the caller's credential check and
+// Login is the caller's to prevent.
 func (m *Manager) Login(r *http.Request, userID uuid.UUID) error {
 	ctx := r.Context()
 	st, err := stateFrom(ctx)
@@ -186,24 +277,41 @@ func (m *Manager) Login(r *http.Request, userID uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("session id: %w", err)
 	}
-	if err := m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("renew session token: %w", err)
-	}
 	now := m.now()
-	m.put(ctx, st, Session{
+	s := Session{
 		ID:         id,
 		UserID:     userID,
 		CreatedAt:  now,
 		LastSeenAt: now,
 		IP:         clientIP(r.RemoteAddr),
 		UserAgent:  truncateUserAgent(r.UserAgent()),
-	})
+	}
+	b, deadline, err := m.encodeRecord(s)
+	if err != nil {
+		return err
+	}
+	old, token, err := m.renew(ctx, st)
+	if err != nil {
+		return m.abandon(st, err)
+	}
+	if old != "" {
+		if err := m.store.DeleteCtx(ctx, old); err != nil {
+			return m.abandon(st, fmt.Errorf("login: %w", err))
+		}
+	}
+	if err := m.store.CommitCtx(ctx, token, b, deadline); err != nil {
+		return m.abandon(st, fmt.Errorf("login: %w", err))
+	}
+	m.put(ctx, st, s)
 	return nil
 }
 
 // SwitchTenant records tenantID (uuid.Nil for none) as the session's
 // current tenant under a new token. It does not check membership, and does
-// not extend the session's lifetime. ErrNoSession when there is no session.
+// not extend the session's lifetime. ErrNoSession when there is no session,
+// also when it was revoked, logged out or expired after the request loaded
+// it (the store moves the record to the new token only while the old one
+// still exists, see Store.RotateCtx); the cookie is then cleared.
 func (m *Manager) SwitchTenant(ctx context.Context, tenantID uuid.UUID) error {
 	st, err := stateFrom(ctx)
 	if err != nil {
@@ -213,11 +321,25 @@ func (m *Manager) SwitchTenant(ctx context.Context, tenantID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	if err := m.scs.RenewToken(ctx); err != nil {
-		return fmt.Errorf("renew session token: %w", err)
-	}
 	s.TenantID = tenantID
 	s.LastSeenAt = m.now()
+	b, deadline, err := m.encodeRecord(s)
+	if err != nil {
+		return err
+	}
+	old, token, err := m.renew(ctx, st)
+	if err != nil {
+		return m.abandon(st, err)
+	}
+	found, err := m.store.RotateCtx(ctx, old, token, b, deadline)
+	if err != nil {
+		return m.abandon(st, fmt.Errorf("switch tenant: %w", err))
+	}
+	if !found {
+		err := m.end(ctx) // nothing left to delete; clears the cookie
+		st.set(Session{}, err)
+		return err
+	}
 	m.put(ctx, st, s)
 	return nil
 }
@@ -234,33 +356,6 @@ func (m *Manager) Logout(ctx context.Context) error {
 	}
 	st.set(Session{}, ErrNoSession)
 	return nil
-}
-
-// stateKey is the context key of a request's requestState.
-type stateKey struct{}
-
-// requestState caches Current for one request, so a second call neither
-// reads nor touches the store again, and Login/SwitchTenant/Logout update
-// what it returns.
-type requestState struct {
-	mu       sync.Mutex
-	resolved bool
-	sess     Session
-	err      error
-}
-
-func (st *requestState) set(s Session, err error) {
-	st.mu.Lock()
-	st.sess, st.err, st.resolved = s, err, true
-	st.mu.Unlock()
-}
-
-func stateFrom(ctx context.Context) (*requestState, error) {
-	st, ok := ctx.Value(stateKey{}).(*requestState)
-	if !ok {
-		return nil, errNoMiddleware
-	}
-	return st, nil
 }
 
 // guardedWriter discards the handler's output once the session layer has

@@ -1,8 +1,10 @@
 package session
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
@@ -82,5 +84,68 @@ func TestNewRedisClientRejects(t *testing.T) {
 		if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("NewRedisClient(%q): error %q leaks the password", url, err)
 		}
+	}
+}
+
+// The client fails fast when Redis is down (a 503 in well under a second,
+// not after go-redis's default retries and backoff), unless the URL sets
+// its own limits.
+func TestNewRedisClientFailsFast(t *testing.T) {
+	type limits struct {
+		MaxRetries, DialerRetries                           int
+		DialTimeout, ReadTimeout, WriteTimeout, PoolTimeout time.Duration
+	}
+	fast := limits{1, 1, time.Second, time.Second, time.Second, time.Second}
+	tests := []struct {
+		url  string
+		want limits
+	}{
+		{"redis://127.0.0.1:6379/0", fast},
+		{"unix:///run/redis.sock", fast},
+		{"redis+cluster://a:7000,b:7001", fast},
+		{"redis://127.0.0.1:6379/0?max_retries=4&dial_timeout=3s&read_timeout=2s&write_timeout=5s&pool_timeout=6s",
+			limits{4, 1, 3 * time.Second, 2 * time.Second, 5 * time.Second, 6 * time.Second}},
+		{"redis://127.0.0.1:6379/0?read_timeout=2s", limits{1, 1, time.Second, 2 * time.Second, time.Second, time.Second}},
+		{"redis+cluster://a:7000?max_retries=4&dialer_retries=3&dial_timeout=3s&read_timeout=2s&write_timeout=5s&pool_timeout=6s",
+			limits{4, 3, 3 * time.Second, 2 * time.Second, 5 * time.Second, 6 * time.Second}},
+	}
+	for _, tt := range tests {
+		c, err := NewRedisClient(tt.url)
+		if err != nil {
+			t.Errorf("NewRedisClient(%q): %v", tt.url, err)
+			continue
+		}
+		var got limits
+		switch c := c.(type) {
+		case *redis.Client:
+			o := c.Options()
+			got = limits{o.MaxRetries, o.DialerRetries, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout}
+		case *redis.ClusterClient:
+			o := c.Options()
+			got = limits{o.MaxRetries, o.DialerRetries, o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout}
+		}
+		if diff := cmp.Diff(got, tt.want); diff != "" {
+			t.Errorf("NewRedisClient(%q) limits (-got +want):\n%s", tt.url, diff)
+		}
+		c.Close()
+	}
+
+	// Against a Redis that is not there, a lookup is an outage at once. The
+	// bound is loose (it takes milliseconds); go-redis's defaults took ~1.7s.
+	for _, url := range []string{"redis://127.0.0.1:1/0", "redis+cluster://127.0.0.1:1"} {
+		c, err := NewRedisClient(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := NewRedisStore(c, "")
+		start := time.Now()
+		_, _, err = st.FindCtx(t.Context(), newToken())
+		if elapsed := time.Since(start); elapsed > time.Second {
+			t.Errorf("%s: FindCtx against a Redis that is down took %v, want well under a second", url, elapsed)
+		}
+		if !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s: FindCtx against a Redis that is down: err = %v, want ErrUnavailable", url, err)
+		}
+		c.Close()
 	}
 }

@@ -15,7 +15,9 @@ type listed struct {
 }
 
 // userSessions returns userID's live sessions. It checks each record's user
-// and deadline itself rather than trusting the index alone.
+// and deadline itself rather than trusting the index alone, and skips a
+// record it cannot decode (which a request would discard; RevokeAll and
+// RevokeOthers delete it with the rest).
 func (m *Manager) userSessions(ctx context.Context, userID uuid.UUID) ([]listed, error) {
 	if userID == uuid.Nil {
 		return nil, nil
@@ -29,7 +31,8 @@ func (m *Manager) userSessions(ctx context.Context, userID uuid.UUID) ([]listed,
 	for _, r := range recs {
 		_, s, ok, err := decodeRecord(r.Data)
 		if err != nil {
-			return nil, err
+			m.cfg.Logger.WarnContext(ctx, "session record cannot be decoded; not listing it", "user_id", userID, "err", err)
+			continue
 		}
 		if !ok || s.UserID != userID || !m.alive(s, now) {
 			continue
@@ -62,24 +65,36 @@ func (m *Manager) List(ctx context.Context, userID uuid.UUID) ([]Session, error)
 // such live session, so one user cannot probe another's session ids. To end
 // the request's own session, use Logout, which also clears the cookie.
 func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error {
-	ls, err := m.userSessions(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, l := range ls {
-		if l.sess.ID != sessionID {
-			continue
-		}
-		ok, err := m.store.DeleteUserSession(ctx, userID, l.hash)
+	revoked := false
+	// A tenant switch may move the session to a new token between listing
+	// and deleting it; then the delete misses, and listing again finds it
+	// under the new token. A few rounds are plenty: each needs another
+	// switch by the client in between.
+	for range 3 {
+		ls, err := m.userSessions(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return ErrNotFound
+		missed := false
+		for _, l := range ls {
+			if l.sess.ID != sessionID {
+				continue
+			}
+			ok, err := m.store.DeleteUserSession(ctx, userID, l.hash)
+			if err != nil {
+				return err
+			}
+			revoked = revoked || ok
+			missed = missed || !ok
 		}
-		return nil
+		if !missed {
+			break
+		}
 	}
-	return ErrNotFound
+	if !revoked {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // RevokeOthers ends every session of userID except keep (typically the

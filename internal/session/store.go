@@ -26,6 +26,14 @@ type Store interface {
 	// record, so a touch racing a revocation cannot bring a session back.
 	TouchCtx(ctx context.Context, token string, b []byte, expiry time.Time) (found bool, err error)
 
+	// RotateCtx moves the live session under oldToken to newToken with data
+	// b and expiry, and reports whether there was one. When oldToken has no
+	// live record (revoked, logged out, expired) it writes nothing, so a
+	// token renewal racing a revocation cannot bring the session back. b
+	// belongs to the same user as the old record. An expiry that has passed
+	// ends the session: the old record is deleted and found is false.
+	RotateCtx(ctx context.Context, oldToken, newToken string, b []byte, expiry time.Time) (found bool, err error)
+
 	// ListUser returns the live sessions of userID, at most a few hundred,
 	// latest expiry first.
 	ListUser(ctx context.Context, userID uuid.UUID) ([]Record, error)
@@ -35,7 +43,9 @@ type Store interface {
 	DeleteUserSession(ctx context.Context, userID uuid.UUID, h TokenHash) (bool, error)
 
 	// DeleteUserSessions deletes every session of userID except the one
-	// with hash keep; the zero TokenHash keeps none.
+	// with hash keep; the zero TokenHash keeps none. A RotateCtx of one of
+	// those sessions running at the same time either finds nothing or has
+	// its new record deleted too.
 	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error
 
 	// Ping reports whether the store is reachable.

@@ -3,8 +3,10 @@ package session
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
@@ -21,6 +23,9 @@ type storeHarness struct {
 	indexed func(t *testing.T, userID uuid.UUID) int
 	// expire runs the store's removal of expired records.
 	expire func(t *testing.T)
+	// put writes data under h straight into storage, past the Store and its
+	// codec, indexed under userID unless that is uuid.Nil.
+	put func(t *testing.T, h TokenHash, userID uuid.UUID, data []byte, expiry time.Time)
 }
 
 func postgresHarness(t *testing.T) storeHarness {
@@ -66,6 +71,13 @@ func postgresHarness(t *testing.T) storeHarness {
 				t.Fatal(err)
 			}
 		},
+		put: func(t *testing.T, h TokenHash, userID uuid.UUID, data []byte, expiry time.Time) {
+			_, err := pool.Exec(t.Context(), "INSERT INTO sessions (token_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)",
+				h[:], nullUUID(userID), data, expiry)
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
 }
 
@@ -103,6 +115,16 @@ func redisHarness(t *testing.T) storeHarness {
 			return int(n)
 		},
 		expire: func(*testing.T) {}, // Redis expires keys itself
+		put: func(t *testing.T, h TokenHash, userID uuid.UUID, data []byte, expiry time.Time) {
+			if userID != uuid.Nil {
+				if err := s.index(t.Context(), userID, h, expiry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := c.SetArgs(t.Context(), s.tokenKey(h), data, redis.SetArgs{ExpireAt: expiry}).Err(); err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
 }
 

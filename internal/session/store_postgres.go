@@ -26,23 +26,79 @@ var (
 // no statement holds many row locks or runs long.
 const cleanupBatch = 1000
 
+// DefaultAcquireTimeout is how long a PostgresStore waits for a pooled
+// connection unless WithAcquireTimeout says otherwise.
+const DefaultAcquireTimeout = 2 * time.Second
+
 // PostgresStore keeps sessions in the sessions table, one row per session
 // keyed by the token's hash, with the user id in its own column for the
 // per-user index. Expired rows are invisible to every query and removed by
 // DeleteExpired, which StartCleanup runs in the background.
+//
+// Every call waits at most its acquire timeout for a pooled connection and
+// then fails with ErrUnavailable, so a saturated pool answers 503 quickly
+// instead of holding requests until their own deadline. The statement itself
+// runs under the caller's context.
 type PostgresStore struct {
-	pool *pgxpool.Pool
-	q    *sessiondb.Queries
+	pool           *pgxpool.Pool
+	acquireTimeout time.Duration
 
 	mu          sync.Mutex
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
 }
 
+// PostgresOption configures a PostgresStore.
+type PostgresOption func(*PostgresStore)
+
+// WithAcquireTimeout bounds how long each call waits for a pooled connection
+// before failing with ErrUnavailable; d <= 0 means DefaultAcquireTimeout.
+func WithAcquireTimeout(d time.Duration) PostgresOption {
+	return func(s *PostgresStore) {
+		if d > 0 {
+			s.acquireTimeout = d
+		}
+	}
+}
+
 // NewPostgresStore returns a store on pool, which must connect as the
 // runtime role.
-func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore {
-	return &PostgresStore{pool: pool, q: sessiondb.New(pool)}
+func NewPostgresStore(pool *pgxpool.Pool, opts ...PostgresOption) *PostgresStore {
+	s := &PostgresStore{pool: pool, acquireTimeout: DefaultAcquireTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// acquire returns a pooled connection, waiting at most the acquire timeout.
+// That wait's own deadline becomes ErrUnavailable; the request's
+// (cancelled, timed out) is reported as it is.
+func (s *PostgresStore) acquire(ctx context.Context, op string) (*pgxpool.Conn, error) {
+	acquireCtx, cancel := context.WithTimeout(ctx, s.acquireTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(acquireCtx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(acquireCtx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("session store: %s: %w: no database connection within %v: %w", op, ErrUnavailable, s.acquireTimeout, err)
+		}
+		return nil, pgError(op, err)
+	}
+	return conn, nil
+}
+
+// run calls fn with queries on a connection from acquire, in one round trip
+// for the single statement fn runs.
+func (s *PostgresStore) run(ctx context.Context, op string, fn func(q *sessiondb.Queries) error) error {
+	conn, err := s.acquire(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if err := fn(sessiondb.New(conn)); err != nil {
+		return pgError(op, err)
+	}
+	return nil
 }
 
 // FindCtx implements scs.CtxStore.
@@ -51,12 +107,21 @@ func (s *PostgresStore) FindCtx(ctx context.Context, token string) ([]byte, bool
 	if !ok {
 		return nil, false, nil
 	}
-	b, err := s.q.FindSession(ctx, h[:])
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, pgError("find session", err)
+	var (
+		b     []byte
+		found bool
+	)
+	err := s.run(ctx, "find session", func(q *sessiondb.Queries) error {
+		var err error
+		b, err = q.FindSession(ctx, h[:])
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		found = err == nil
+		return err
+	})
+	if err != nil || !found {
+		return nil, false, err
 	}
 	return b, true, nil
 }
@@ -71,16 +136,14 @@ func (s *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	if err != nil {
 		return err
 	}
-	err = s.q.UpsertSession(ctx, sessiondb.UpsertSessionParams{
-		TokenHash: h[:],
-		UserID:    nullUUID(uid),
-		Data:      b,
-		ExpiresAt: expiry,
+	return s.run(ctx, "commit session", func(q *sessiondb.Queries) error {
+		return q.UpsertSession(ctx, sessiondb.UpsertSessionParams{
+			TokenHash: h[:],
+			UserID:    nullUUID(uid),
+			Data:      b,
+			ExpiresAt: expiry,
+		})
 	})
-	if err != nil {
-		return pgError("commit session", err)
-	}
-	return nil
 }
 
 // DeleteCtx implements scs.CtxStore.
@@ -89,10 +152,9 @@ func (s *PostgresStore) DeleteCtx(ctx context.Context, token string) error {
 	if !ok {
 		return nil
 	}
-	if err := s.q.DeleteSession(ctx, h[:]); err != nil {
-		return pgError("delete session", err)
-	}
-	return nil
+	return s.run(ctx, "delete session", func(q *sessiondb.Queries) error {
+		return q.DeleteSession(ctx, h[:])
+	})
 }
 
 // TouchCtx implements Store.
@@ -101,18 +163,60 @@ func (s *PostgresStore) TouchCtx(ctx context.Context, token string, b []byte, ex
 	if !ok {
 		return false, nil
 	}
-	n, err := s.q.TouchSession(ctx, sessiondb.TouchSessionParams{TokenHash: h[:], Data: b, ExpiresAt: expiry})
-	if err != nil {
-		return false, pgError("touch session", err)
+	var n int64
+	err := s.run(ctx, "touch session", func(q *sessiondb.Queries) error {
+		var err error
+		n, err = q.TouchSession(ctx, sessiondb.TouchSessionParams{TokenHash: h[:], Data: b, ExpiresAt: expiry})
+		return err
+	})
+	return n > 0, err
+}
+
+// RotateCtx implements Store. It moves the row in place (one UPDATE of its
+// key), so a revocation racing it cannot miss the session: a DELETE that
+// finds the row moved re-checks the moved row and deletes it (READ
+// COMMITTED), and a rotation that finds the row deleted updates nothing.
+func (s *PostgresStore) RotateCtx(ctx context.Context, oldToken, newToken string, b []byte, expiry time.Time) (bool, error) {
+	oldHash, ok := hashToken(oldToken)
+	if !ok {
+		return false, nil
 	}
-	return n > 0, nil
+	newHash, ok := hashToken(newToken)
+	if !ok {
+		return false, errMalformedToken
+	}
+	uid, err := userIDOf(b)
+	if err != nil {
+		return false, err
+	}
+	if !expiry.After(time.Now()) {
+		return false, s.DeleteCtx(ctx, oldToken)
+	}
+	var n int64
+	err = s.run(ctx, "rotate session", func(q *sessiondb.Queries) error {
+		var err error
+		n, err = q.RotateSession(ctx, sessiondb.RotateSessionParams{
+			NewTokenHash: newHash[:],
+			UserID:       nullUUID(uid),
+			Data:         b,
+			ExpiresAt:    expiry,
+			OldTokenHash: oldHash[:],
+		})
+		return err
+	})
+	return n > 0, err
 }
 
 // ListUser implements Store.
 func (s *PostgresStore) ListUser(ctx context.Context, userID uuid.UUID) ([]Record, error) {
-	rows, err := s.q.ListUserSessions(ctx, sessiondb.ListUserSessionsParams{UserID: nullUUID(userID), MaxSessions: maxListed})
+	var rows []sessiondb.ListUserSessionsRow
+	err := s.run(ctx, "list sessions", func(q *sessiondb.Queries) error {
+		var err error
+		rows, err = q.ListUserSessions(ctx, sessiondb.ListUserSessionsParams{UserID: nullUUID(userID), MaxSessions: maxListed})
+		return err
+	})
 	if err != nil {
-		return nil, pgError("list sessions", err)
+		return nil, err
 	}
 	recs := make([]Record, 0, len(rows))
 	for _, r := range rows {
@@ -127,11 +231,13 @@ func (s *PostgresStore) ListUser(ctx context.Context, userID uuid.UUID) ([]Recor
 
 // DeleteUserSession implements Store.
 func (s *PostgresStore) DeleteUserSession(ctx context.Context, userID uuid.UUID, h TokenHash) (bool, error) {
-	n, err := s.q.DeleteUserSession(ctx, sessiondb.DeleteUserSessionParams{UserID: nullUUID(userID), TokenHash: h[:]})
-	if err != nil {
-		return false, pgError("delete session", err)
-	}
-	return n > 0, nil
+	var n int64
+	err := s.run(ctx, "delete session", func(q *sessiondb.Queries) error {
+		var err error
+		n, err = q.DeleteUserSession(ctx, sessiondb.DeleteUserSessionParams{UserID: nullUUID(userID), TokenHash: h[:]})
+		return err
+	})
+	return n > 0, err
 }
 
 // DeleteUserSessions implements Store.
@@ -140,16 +246,21 @@ func (s *PostgresStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID
 	if keep != (TokenHash{}) {
 		keepArg = keep[:]
 	}
-	_, err := s.q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{UserID: nullUUID(userID), Keep: keepArg})
-	if err != nil {
-		return pgError("delete sessions", err)
-	}
-	return nil
+	return s.run(ctx, "delete sessions", func(q *sessiondb.Queries) error {
+		_, err := q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{UserID: nullUUID(userID), Keep: keepArg})
+		return err
+	})
 }
 
-// Ping implements Store.
+// Ping implements Store. A saturated pool fails it too: the store could not
+// serve a request now.
 func (s *PostgresStore) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
+	conn, err := s.acquire(ctx, "ping")
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if err := conn.Ping(ctx); err != nil {
 		return pgError("ping", err)
 	}
 	return nil
@@ -160,10 +271,15 @@ func (s *PostgresStore) Ping(ctx context.Context) error {
 func (s *PostgresStore) DeleteExpired(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		n, err := s.q.DeleteExpiredSessions(ctx, cleanupBatch)
+		var n int64
+		err := s.run(ctx, "delete expired sessions", func(q *sessiondb.Queries) error {
+			var err error
+			n, err = q.DeleteExpiredSessions(ctx, cleanupBatch)
+			return err
+		})
 		total += n
 		if err != nil {
-			return total, pgError("delete expired sessions", err)
+			return total, err
 		}
 		if n < cleanupBatch {
 			return total, nil

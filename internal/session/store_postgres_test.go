@@ -1,11 +1,17 @@
 package session
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tenantkit/tenantkit/internal/dbtest"
+	"github.com/tenantkit/tenantkit/internal/session/sessiondb"
 )
 
 // expiredRows inserts n expired sessions straight into the table.
@@ -77,4 +83,162 @@ func TestPostgresCleanupRunsInBackground(t *testing.T) {
 		t.Errorf("%d expired rows after Close, want the 3 inserted after it", got)
 	}
 	s.Close() // idempotent
+}
+
+// With every pooled connection taken, a call waits for one only as long as
+// the acquire timeout and then fails with ErrUnavailable (a 503), however
+// long the request itself may run.
+func TestPostgresPoolWaitIsBounded(t *testing.T) {
+	d := dbtest.New(t)
+	pool := d.AppPool(t, 1)
+	s := NewPostgresStore(pool, WithAcquireTimeout(100*time.Millisecond))
+	token := newToken()
+	b := encode(t, Session{ID: uuid.New(), UserID: uuid.New()}, time.Now().Add(time.Hour))
+	if err := s.CommitCtx(t.Context(), token, b, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	held, err := pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	// The request's context has no deadline. The cancel is a backstop so
+	// that a wait without bound fails the test instead of hanging it.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer time.AfterFunc(10*time.Second, cancel).Stop()
+	defer cancel()
+
+	calls := map[string]func() error{
+		"FindCtx":   func() error { _, _, err := s.FindCtx(ctx, token); return err },
+		"CommitCtx": func() error { return s.CommitCtx(ctx, token, b, time.Now().Add(time.Hour)) },
+		"TouchCtx":  func() error { _, err := s.TouchCtx(ctx, token, b, time.Now().Add(time.Hour)); return err },
+		"RotateCtx": func() error {
+			_, err := s.RotateCtx(ctx, token, newToken(), b, time.Now().Add(time.Hour))
+			return err
+		},
+		"DeleteCtx":          func() error { return s.DeleteCtx(ctx, token) },
+		"ListUser":           func() error { _, err := s.ListUser(ctx, uuid.New()); return err },
+		"DeleteUserSession":  func() error { _, err := s.DeleteUserSession(ctx, uuid.New(), TokenHash{1}); return err },
+		"DeleteUserSessions": func() error { return s.DeleteUserSessions(ctx, uuid.New(), TokenHash{}) },
+		"DeleteExpired":      func() error { _, err := s.DeleteExpired(ctx); return err },
+		"Ping":               func() error { return s.Ping(ctx) },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s with the pool exhausted: err = %v, want ErrUnavailable", name, err)
+		}
+	}
+
+	// Once a connection is free again, the store works.
+	held.Release()
+	if _, found, err := s.FindCtx(t.Context(), token); err != nil || !found {
+		t.Errorf("FindCtx after the pool freed up = %v, %v", found, err)
+	}
+	if got := NewPostgresStore(pool).acquireTimeout; got != DefaultAcquireTimeout {
+		t.Errorf("default acquire timeout = %v, want %v", got, DefaultAcquireTimeout)
+	}
+}
+
+// RotateCtx and a revocation of all the user's sessions exclude each other,
+// whichever takes the row first: the revocation never misses the moved row.
+func TestPostgresRotateRacingRevokeAll(t *testing.T) {
+	d := dbtest.New(t)
+	s := NewPostgresStore(d.App)
+	user := uuid.New()
+	data := encode(t, Session{ID: uuid.New(), UserID: user}, time.Now().Add(time.Hour))
+	newSession := func() string {
+		token := newToken()
+		if err := s.CommitCtx(t.Context(), token, data, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	// waitBlocked waits until a statement of this database waits on a lock.
+	waitBlocked := func() {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var n int
+			err := d.Owner.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the second statement never waited for the first")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	hashOf := func(token string) []byte { h := sha256.Sum256([]byte(token)); return h[:] }
+	stored := func(token string) bool {
+		var ok bool
+		if err := d.App.QueryRow(t.Context(), "SELECT EXISTS (SELECT FROM sessions WHERE token_hash = $1)", hashOf(token)).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+
+	t.Run("rotation first", func(t *testing.T) {
+		old, next := newSession(), newToken()
+		tx, err := d.App.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(t.Context())
+		n, err := sessiondb.New(tx).RotateSession(t.Context(), sessiondb.RotateSessionParams{
+			NewTokenHash: hashOf(next), UserID: nullUUID(user), Data: data,
+			ExpiresAt: time.Now().Add(time.Hour), OldTokenHash: hashOf(old),
+		})
+		if err != nil || n != 1 {
+			t.Fatalf("RotateSession = %d, %v", n, err)
+		}
+		revoked := make(chan error)
+		go func() { revoked <- s.DeleteUserSessions(context.Background(), user, TokenHash{}) }()
+		waitBlocked()
+		if err := tx.Commit(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-revoked; err != nil {
+			t.Fatal(err)
+		}
+		if stored(old) || stored(next) {
+			t.Errorf("after the revocation: old stored %v, new stored %v; want neither", stored(old), stored(next))
+		}
+	})
+
+	t.Run("revocation first", func(t *testing.T) {
+		old, next := newSession(), newToken()
+		tx, err := d.App.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(t.Context())
+		if _, err := sessiondb.New(tx).DeleteUserSessions(t.Context(), sessiondb.DeleteUserSessionsParams{UserID: nullUUID(user), Keep: []byte{}}); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			found bool
+			err   error
+		}
+		rotated := make(chan result)
+		go func() {
+			found, err := s.RotateCtx(context.Background(), old, next, data, time.Now().Add(time.Hour))
+			rotated <- result{found, err}
+		}()
+		waitBlocked()
+		if err := tx.Commit(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-rotated; r.err != nil || r.found {
+			t.Errorf("RotateCtx after the revocation = %v, %v; want false, nil", r.found, r.err)
+		}
+		if stored(old) || stored(next) {
+			t.Errorf("after the revocation: old stored %v, new stored %v; want neither", stored(old), stored(next))
+		}
+	})
 }

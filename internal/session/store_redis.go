@@ -148,6 +148,63 @@ func (s *RedisStore) TouchCtx(ctx context.Context, token string, b []byte, expir
 	return true, nil
 }
 
+// RotateCtx implements Store. No command may span the two token keys (they
+// can live in different Cluster slots), so it orders its steps instead:
+// index the new key, create it, then delete the old one, and undo the new
+// one when the old was already gone. The new key thus exists and is indexed
+// before the old one goes, which DeleteUserSessions relies on.
+func (s *RedisStore) RotateCtx(ctx context.Context, oldToken, newToken string, b []byte, expiry time.Time) (bool, error) {
+	oldHash, ok := hashToken(oldToken)
+	if !ok {
+		return false, nil
+	}
+	newHash, ok := hashToken(newToken)
+	if !ok {
+		return false, errMalformedToken
+	}
+	uid, err := userIDOf(b)
+	if err != nil {
+		return false, err
+	}
+	if !expiry.After(time.Now()) {
+		return false, s.DeleteCtx(ctx, oldToken)
+	}
+	if uid != uuid.Nil {
+		if err := s.index(ctx, uid, newHash, expiry); err != nil {
+			return false, err
+		}
+	}
+	newKey := s.tokenKey(newHash)
+	err = s.client.SetArgs(ctx, newKey, b, redis.SetArgs{ExpireAt: expiry, Mode: "NX"}).Err()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return false, errors.New("session store: rotate session: the new token is taken")
+	case err != nil:
+		return false, redisError("rotate session", err)
+	}
+	n, err := s.client.Del(ctx, s.tokenKey(oldHash)).Result()
+	if err != nil || n == 0 {
+		// The old session is gone (revoked, logged out, expired) or its
+		// fate is unknown: take the new one back. Should that fail too,
+		// nobody holds the new token, and it is indexed, so it expires or
+		// is revoked like any other.
+		if delErr := s.client.Del(ctx, newKey).Err(); delErr != nil && err == nil {
+			err = delErr
+		}
+		if err != nil {
+			return false, redisError("rotate session", err)
+		}
+		if uid != uuid.Nil {
+			s.client.ZRem(ctx, s.userKey(uid), member(newHash)) // best effort; ages out by score
+		}
+		return false, nil
+	}
+	if uid != uuid.Nil {
+		s.client.ZRem(ctx, s.userKey(uid), member(oldHash)) // best effort, as in DeleteCtx
+	}
+	return true, nil
+}
+
 // DeleteCtx implements scs.CtxStore.
 func (s *RedisStore) DeleteCtx(ctx context.Context, token string) error {
 	h, ok := hashToken(token)
@@ -252,22 +309,32 @@ func (s *RedisStore) DeleteUserSession(ctx context.Context, userID uuid.UUID, h 
 // leaves their index members to age out: removing a member is only safe
 // once its key is gone, and a login racing this call may be about to write
 // the key of a member read here.
+//
+// It makes two passes. A RotateCtx racing the first may have moved a
+// session to a key the first did not list; but it indexed and created that
+// key before deleting the old one, so once the first pass has deleted (or
+// found gone) every old key, the second lists and deletes the new one. Only
+// a further rotation of that new key between the second pass's listing and
+// its delete could escape, which would need the client to receive the new
+// token and come back within that one round trip.
 func (s *RedisStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error {
-	hashes, _, err := s.members(ctx, userID, -1)
-	if err != nil {
-		return redisError("delete sessions", err)
-	}
-	pipe := s.client.Pipeline()
-	for _, h := range hashes {
-		if h != keep {
-			pipe.Del(ctx, s.tokenKey(h))
+	for range 2 {
+		hashes, _, err := s.members(ctx, userID, -1)
+		if err != nil {
+			return redisError("delete sessions", err)
 		}
-	}
-	if pipe.Len() == 0 {
-		return nil
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return redisError("delete sessions", err)
+		pipe := s.client.Pipeline()
+		for _, h := range hashes {
+			if h != keep {
+				pipe.Del(ctx, s.tokenKey(h))
+			}
+		}
+		if pipe.Len() == 0 {
+			return nil
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return redisError("delete sessions", err)
+		}
 	}
 	return nil
 }

@@ -214,6 +214,112 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 		}
 	})
 
+	t.Run("rotate", func(t *testing.T) {
+		h := newHarness(t)
+		user := uuid.New()
+		rotate := func(t *testing.T, from, to string, b []byte, expiry time.Time) bool {
+			t.Helper()
+			found, err := h.store.RotateCtx(t.Context(), from, to, b, expiry)
+			if err != nil {
+				t.Fatalf("RotateCtx: %v", err)
+			}
+			return found
+		}
+		wantGone := func(t *testing.T, tokens ...string) {
+			t.Helper()
+			for _, tok := range tokens {
+				if _, found := find(t, h.store, tok); found {
+					t.Errorf("FindCtx(%x): found", hashOf(tok).short())
+				}
+				if h.stored(t, hashOf(tok)) {
+					t.Errorf("a record is stored under %x", hashOf(tok).short())
+				}
+			}
+		}
+
+		old, next := newToken(), newToken()
+		s := newSession(user)
+		commit(t, h.store, old, s, later())
+		s.TenantID = uuid.New()
+		want := encode(t, s, later())
+		if !rotate(t, old, next, want, later()) {
+			t.Fatal("RotateCtx of a live session: not found")
+		}
+		wantGone(t, old)
+		if got, _ := find(t, h.store, next); !bytes.Equal(got, want) {
+			t.Errorf("FindCtx after RotateCtx = %q, want %q", got, want)
+		}
+		if diff := cmp.Diff(hashes(t, h.store, user), sorted(hashOf(next))); diff != "" {
+			t.Errorf("ListUser after RotateCtx (-got +want):\n%s", diff)
+		}
+
+		// A session that is gone stays gone: rotating it writes nothing.
+		gone := func(end func(tok string)) string {
+			tok := newToken()
+			commit(t, h.store, tok, newSession(user), later())
+			end(tok)
+			return tok
+		}
+		for name, from := range map[string]string{
+			"rotated away": old,
+			"unknown":      newToken(),
+			"malformed":    "chosen-by-client",
+			"deleted": gone(func(tok string) {
+				if err := h.store.DeleteCtx(t.Context(), tok); err != nil {
+					t.Fatal(err)
+				}
+			}),
+			"revoked": gone(func(tok string) {
+				if ok, err := h.store.DeleteUserSession(t.Context(), user, hashOf(tok)); err != nil || !ok {
+					t.Fatalf("DeleteUserSession = %v, %v", ok, err)
+				}
+			}),
+			"expired": func() string {
+				tok := newToken()
+				commit(t, h.store, tok, newSession(user), time.Now().Add(-time.Second))
+				return tok
+			}(),
+		} {
+			to := newToken()
+			if rotate(t, from, to, encode(t, newSession(user), later()), later()) {
+				t.Errorf("%s: RotateCtx found a session", name)
+			}
+			wantGone(t, to)
+		}
+
+		// Revoking all of the user's sessions ends the rotated one; rotating
+		// it afterwards brings nothing back.
+		if err := h.store.DeleteUserSessions(t.Context(), user, TokenHash{}); err != nil {
+			t.Fatal(err)
+		}
+		after := newToken()
+		if rotate(t, next, after, want, later()) {
+			t.Error("RotateCtx after DeleteUserSessions found the session")
+		}
+		wantGone(t, next, after)
+		if got := hashes(t, h.store, user); len(got) != 0 {
+			t.Errorf("ListUser after a failed rotation = %d sessions, want none", len(got))
+		}
+
+		// An expiry that has passed ends the session.
+		live, late := newToken(), newToken()
+		commit(t, h.store, live, newSession(user), later())
+		if rotate(t, live, late, encode(t, newSession(user), later()), time.Now().Add(-time.Second)) {
+			t.Error("RotateCtx with a past expiry: found")
+		}
+		wantGone(t, live, late)
+
+		// The new token must be one scs could have issued.
+		kept := newToken()
+		commit(t, h.store, kept, newSession(user), later())
+		if _, err := h.store.RotateCtx(t.Context(), kept, "chosen-by-client", want, later()); err == nil {
+			t.Error("RotateCtx to a malformed token: no error")
+		}
+		if _, found := find(t, h.store, kept); !found {
+			t.Error("a refused rotation lost the session")
+		}
+	})
+
 	t.Run("list is per user", func(t *testing.T) {
 		h := newHarness(t)
 		userA, userB := uuid.New(), uuid.New()

@@ -16,6 +16,14 @@ UPDATE sessions
 SET data = @data, expires_at = @expires_at
 WHERE token_hash = @token_hash AND expires_at > now();
 
+-- name: RotateSession :execrows
+-- Moves a live session to a new token hash, in place and only if it still
+-- exists: a tenant switch racing a revocation either loses (no row) or is
+-- deleted with it, because a concurrent DELETE re-checks the updated row.
+UPDATE sessions
+SET token_hash = @new_token_hash, user_id = @user_id, data = @data, expires_at = @expires_at
+WHERE token_hash = @old_token_hash AND expires_at > now();
+
 -- name: DeleteSession :exec
 DELETE FROM sessions
 WHERE token_hash = @token_hash;

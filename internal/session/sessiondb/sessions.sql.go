@@ -132,6 +132,37 @@ func (q *Queries) ListUserSessions(ctx context.Context, arg ListUserSessionsPara
 	return items, nil
 }
 
+const rotateSession = `-- name: RotateSession :execrows
+UPDATE sessions
+SET token_hash = $1, user_id = $2, data = $3, expires_at = $4
+WHERE token_hash = $5 AND expires_at > now()
+`
+
+type RotateSessionParams struct {
+	NewTokenHash []byte
+	UserID       uuid.NullUUID
+	Data         []byte
+	ExpiresAt    time.Time
+	OldTokenHash []byte
+}
+
+// Moves a live session to a new token hash, in place and only if it still
+// exists: a tenant switch racing a revocation either loses (no row) or is
+// deleted with it, because a concurrent DELETE re-checks the updated row.
+func (q *Queries) RotateSession(ctx context.Context, arg RotateSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, rotateSession,
+		arg.NewTokenHash,
+		arg.UserID,
+		arg.Data,
+		arg.ExpiresAt,
+		arg.OldTokenHash,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const touchSession = `-- name: TouchSession :execrows
 UPDATE sessions
 SET data = $1, expires_at = $2
