@@ -70,17 +70,15 @@ func (p *outageProxy) serve() {
 	}
 }
 
-// set switches the mode; leaving "up" cuts every connection.
+// set switches the mode and cuts every connection, forwarded or held.
 func (p *outageProxy) set(mode string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.mode = mode
-	if mode != "up" {
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.conns = nil
+	for _, c := range p.conns {
+		c.Close()
 	}
+	p.conns = nil
 }
 
 // TestDatabaseOutage: with Postgres unreachable, /readyz answers 503 within
