@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
@@ -90,6 +93,16 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 		if !strings.Contains(out.String(), "runtime role") {
 			t.Errorf("migrate up #%d output: %s", i+1, out.String())
 		}
+	}
+	// Another database's runtime role (the tests') may not connect here.
+	other, err := url.Parse(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.User = url.User(dbtest.RuntimeRole)
+	if c, err := pgx.Connect(ctx, other.String()); err == nil {
+		c.Close(ctx)
+		t.Errorf("%s could connect to a database that is not its own", dbtest.RuntimeRole)
 	}
 	var out bytes.Buffer
 	if err := run(ctx, []string{"migrate", "status"}, env, &out, &bytes.Buffer{}); err != nil || strings.Contains(out.String(), "pending") {

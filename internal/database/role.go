@@ -67,8 +67,9 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 }
 
 // EnsureRuntimeRole creates the login role named by appURL's user if it is
-// missing (or updates its password), and makes it a member of
-// RuntimeGroupRole. It runs as the owner, after the migrations.
+// missing (or updates its password), makes it a member of RuntimeGroupRole,
+// and makes it the only non-owner role that may connect to the database. It
+// runs as the owner, after the migrations, and is idempotent.
 func EnsureRuntimeRole(ctx context.Context, owner *pgxpool.Pool, appURL string) (string, error) {
 	cfg, err := pgx.ParseConfig(appURL)
 	if err != nil {
@@ -120,6 +121,24 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 	grant := fmt.Sprintf("GRANT %s TO %s", pgx.Identifier{RuntimeGroupRole}.Sanitize(), pgx.Identifier{name}.Sanitize())
 	if _, err := tx.Exec(ctx, grant); err != nil {
 		return "", fmt.Errorf("grant %s to %q: %w", RuntimeGroupRole, name, err)
+	}
+	// Roles are cluster-wide: a runtime role of another database on the same
+	// cluster (staging next to production, a test role) is a member of the
+	// same group. Only this database's runtime role may connect to it.
+	if _, err := tx.Exec(ctx, `
+DO $$
+BEGIN
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$$`); err != nil {
+		return "", fmt.Errorf("revoke connect from public: %w", err)
+	}
+	var grantConnect string
+	if err := tx.QueryRow(ctx, `SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), $1::text)`, name).Scan(&grantConnect); err != nil {
+		return "", fmt.Errorf("grant connect: %w", err)
+	}
+	if _, err := tx.Exec(ctx, grantConnect); err != nil {
+		return "", fmt.Errorf("grant connect to %q: %w", name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return "", fmt.Errorf("ensure runtime role: %w", err)

@@ -162,6 +162,10 @@ func create(ctx context.Context) (*DB, error) {
 	if d.Owner, err = database.Open(ctx, d.OwnerURL, database.PoolConfig{MaxConns: 4}); err != nil {
 		return nil, err
 	}
+	// CREATE DATABASE does not copy the template's database-level grants.
+	if _, err := database.EnsureRuntimeRole(ctx, d.Owner, d.AppURL); err != nil {
+		return nil, err
+	}
 	if d.App, err = database.Open(ctx, d.AppURL, database.PoolConfig{MaxConns: 8}); err != nil {
 		return nil, err
 	}
