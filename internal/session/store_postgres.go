@@ -177,21 +177,14 @@ func (s *PostgresStore) TouchCtx(ctx context.Context, token string, b []byte, ex
 // finds the row moved re-checks the moved row and deletes it (READ
 // COMMITTED), and a rotation that finds the row deleted updates nothing.
 func (s *PostgresStore) RotateCtx(ctx context.Context, oldToken, newToken string, b []byte, expiry time.Time) (bool, error) {
-	oldHash, ok := hashToken(oldToken)
-	if !ok {
-		return false, nil
-	}
-	newHash, ok := hashToken(newToken)
-	if !ok {
-		return false, errMalformedToken
-	}
-	uid, err := userIDOf(b)
-	if err != nil {
+	rot, err := parseRotation(oldToken, newToken, b, expiry)
+	switch {
+	case err != nil || rot.skip:
 		return false, err
-	}
-	if !expiry.After(time.Now()) {
+	case rot.expired:
 		return false, s.DeleteCtx(ctx, oldToken)
 	}
+	oldHash, newHash, uid := rot.oldHash, rot.newHash, rot.userID
 	var n int64
 	err = s.run(ctx, "rotate session", func(q *sessiondb.Queries) error {
 		var err error

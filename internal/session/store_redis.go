@@ -154,21 +154,14 @@ func (s *RedisStore) TouchCtx(ctx context.Context, token string, b []byte, expir
 // one when the old was already gone. The new key thus exists and is indexed
 // before the old one goes, which DeleteUserSessions relies on.
 func (s *RedisStore) RotateCtx(ctx context.Context, oldToken, newToken string, b []byte, expiry time.Time) (bool, error) {
-	oldHash, ok := hashToken(oldToken)
-	if !ok {
-		return false, nil
-	}
-	newHash, ok := hashToken(newToken)
-	if !ok {
-		return false, errMalformedToken
-	}
-	uid, err := userIDOf(b)
-	if err != nil {
+	rot, err := parseRotation(oldToken, newToken, b, expiry)
+	switch {
+	case err != nil || rot.skip:
 		return false, err
-	}
-	if !expiry.After(time.Now()) {
+	case rot.expired:
 		return false, s.DeleteCtx(ctx, oldToken)
 	}
+	oldHash, newHash, uid := rot.oldHash, rot.newHash, rot.userID
 	if uid != uuid.Nil {
 		if err := s.index(ctx, uid, newHash, expiry); err != nil {
 			return false, err
