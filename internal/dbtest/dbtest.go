@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -151,6 +152,12 @@ func create(ctx context.Context) (*DB, error) {
 		pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())); err != nil {
 		return nil, fmt.Errorf("create database from template: %w", err)
 	}
+	// The creation time lets a later run drop it if this one is killed
+	// before Main drops it.
+	if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS 'tenantkit test database created %d'",
+		pgx.Identifier{name}.Sanitize(), time.Now().Unix())); err != nil {
+		return nil, err
+	}
 
 	d := &DB{Name: name}
 	if d.OwnerURL, err = withDatabase(adminURL(), name, ""); err != nil {
@@ -187,6 +194,9 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 		return "", err
 	}
 	defer admin.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('tenantkit-dbtest-template'))")
+	if err := dropAbandoned(ctx, admin); err != nil {
+		return "", err
+	}
 
 	var exists bool
 	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
@@ -251,6 +261,29 @@ func migrate(ctx context.Context, ownerURL string) error {
 	}
 	_, err = database.EnsureRuntimeRole(ctx, owner, appURL)
 	return err
+}
+
+// dropAbandoned drops test databases that runs killed before they could
+// clean up: created over two hours ago (no test package runs that long).
+func dropAbandoned(ctx context.Context, admin *pgx.Conn) error {
+	rows, err := admin.Query(ctx, `
+SELECT d.datname FROM pg_database d
+WHERE d.datname LIKE 'tk\_test\_%'
+  AND substring(shobj_description(d.oid, 'pg_database') FROM 'created ([0-9]+)$')::bigint
+      < extract(epoch FROM now() - interval '2 hours')`)
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("drop abandoned test database %s: %w", n, err)
+		}
+	}
+	return nil
 }
 
 // MigrateFresh creates an empty database, migrates it and returns its owner
