@@ -55,13 +55,18 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 				  AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%app.current_tenant_id()%')`},
 		// Permissive policies are OR-ed: one that applies to the tenant role
 		// without keying on the tenant widens every tenant's view.
-		{"policy on a tenant table for the tenant role not keyed on app.current_tenant_id()", `
+		{"policy for the tenant role not keyed on app.current_tenant_id()", `
 			SELECT p.polrelid::regclass::text || '.' || p.polname FROM pg_policy p
-			JOIN pg_attribute a ON a.attrelid = p.polrelid AND a.attname = 'tenant_id' AND NOT a.attisdropped
 			WHERE p.polpermissive
 			  AND (0 = ANY (p.polroles) OR (SELECT oid FROM pg_roles WHERE rolname = 'tenantkit_tenant') = ANY (p.polroles))
 			  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') NOT LIKE '%app.current_tenant_id()%'
 			       OR (p.polwithcheck IS NOT NULL AND pg_get_expr(p.polwithcheck, p.polrelid) NOT LIKE '%app.current_tenant_id()%'))`},
+		{"tenant role can log in, is a superuser or has BYPASSRLS", `
+			SELECT rolname FROM pg_roles WHERE rolname = 'tenantkit_tenant' AND (rolcanlogin OR rolsuper OR rolbypassrls)`},
+		{"runtime role cannot switch to the tenant role, or inherits its rights", `
+			SELECT r.rolname FROM pg_roles r, pg_roles t
+			WHERE r.rolname = $1 AND t.rolname = 'tenantkit_tenant'
+			  AND (NOT pg_has_role(r.oid, t.oid, 'MEMBER') OR pg_has_role(r.oid, t.oid, 'USAGE'))`},
 		{"policy that treats an unset tenant as all tenants (OR ... IS NULL)", `
 			SELECT p.polrelid::regclass::text || '.' || p.polname FROM pg_policy p
 			WHERE pg_get_expr(p.polqual, p.polrelid) ILIKE '%is null%'
@@ -94,8 +99,8 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 			WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 			  AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
 			  AND (has_table_privilege('tenantkit_tenant', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
-			       OR (c.oid NOT IN ('public.tenants'::regclass, 'public.users'::regclass)
-			           AND has_any_column_privilege('tenantkit_tenant', c.oid, 'SELECT'))
+			       OR (has_any_column_privilege('tenantkit_tenant', c.oid, 'SELECT')
+			           AND NOT (c.relrowsecurity AND c.oid IN ('public.tenants'::regclass, 'public.users'::regclass)))
 			       OR (c.oid = 'public.users'::regclass AND EXISTS (
 			           SELECT FROM pg_attribute u WHERE u.attrelid = c.oid AND u.attnum > 0 AND NOT u.attisdropped
 			             AND u.attname NOT IN ('id', 'email', 'name', 'disabled_at')
@@ -118,7 +123,7 @@ func auditRLS(ctx context.Context, q querier, runtimeRole string) ([]string, err
 	var violations []string
 	for _, c := range checks {
 		var args []any
-		if slices.Contains([]string{"runtime role is superuser or has BYPASSRLS", "table the runtime role owns or may act as owner of", "table the runtime role may TRUNCATE", "tenant table the runtime role can use without switching to the tenant role"}, c.name) {
+		if slices.Contains([]string{"runtime role is superuser or has BYPASSRLS", "table the runtime role owns or may act as owner of", "table the runtime role may TRUNCATE", "tenant table the runtime role can use without switching to the tenant role", "runtime role cannot switch to the tenant role, or inherits its rights"}, c.name) {
 			args = append(args, runtimeRole)
 		}
 		rows, err := q.Query(ctx, c.sql, args...)
@@ -181,7 +186,18 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 		{"runtime role may truncate", `GRANT TRUNCATE ON projects TO tenantkit_app`,
 			[]string{"table the runtime role may TRUNCATE: projects"}},
 		{"extra permissive policy widens reads", `CREATE POLICY projects_everyone ON projects FOR SELECT USING (true)`,
-			[]string{"policy on a tenant table for the tenant role not keyed on app.current_tenant_id(): projects.projects_everyone"}},
+			[]string{"policy for the tenant role not keyed on app.current_tenant_id(): projects.projects_everyone"}},
+		{"tenant role may see every user", `CREATE POLICY users_all ON users FOR SELECT TO tenantkit_tenant USING (true)`,
+			[]string{"policy for the tenant role not keyed on app.current_tenant_id(): users.users_all"}},
+		{"directory without RLS", `ALTER TABLE users DISABLE ROW LEVEL SECURITY`,
+			[]string{"non-tenant table the tenant role can reach: users"}},
+		{"tenant role can log in", `ALTER ROLE tenantkit_tenant LOGIN`,
+			[]string{"tenant role can log in, is a superuser or has BYPASSRLS: tenantkit_tenant"}},
+		{"runtime role inherits the tenant role", `GRANT tenantkit_tenant TO tenantkit_test_app`,
+			[]string{
+				"runtime role cannot switch to the tenant role, or inherits its rights: tenantkit_test_app",
+				"tenant table the runtime role can use without switching to the tenant role: projects",
+			}},
 		{"tenant table granted to the runtime role", `GRANT SELECT ON projects TO tenantkit_app`,
 			[]string{"tenant table the runtime role can use without switching to the tenant role: projects"}},
 		{"tenant role may read password hashes", `GRANT SELECT (user_id, hash) ON password_credentials TO tenantkit_tenant`,

@@ -8,6 +8,9 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_app') THEN
         CREATE ROLE tenantkit_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_app' AND (rolsuper OR rolbypassrls OR rolcanlogin)) THEN
+        -- A role of that name from elsewhere on the cluster: make it safe.
+        ALTER ROLE tenantkit_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
     END IF;
 END
 $$;

@@ -263,6 +263,44 @@ ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY projects_tenant ON public.projects USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
 
 --
+-- Name: tenants; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenants tenants_current; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenants_current ON public.tenants FOR SELECT TO tenantkit_tenant USING ((id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: tenants tenants_identity; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY tenants_identity ON public.tenants TO tenantkit_app USING (true) WITH CHECK (true);
+
+--
+-- Name: users; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: users users_current_tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY users_current_tenant ON public.users FOR SELECT TO tenantkit_tenant USING ((id IN ( SELECT m.user_id
+   FROM public.memberships m
+  WHERE (m.tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)))));
+
+--
+-- Name: users users_identity; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY users_identity ON public.users TO tenantkit_app USING (true) WITH CHECK (true);
+
+--
 -- Name: SCHEMA app; Type: ACL; Schema: -; Owner: -
 --
 

@@ -16,6 +16,11 @@ const RuntimeGroupRole = "tenantkit_app"
 // ErrUnsafeRole means the runtime role would bypass row-level security.
 var ErrUnsafeRole = errors.New("unsafe runtime database role")
 
+// TenantRole is the NOLOGIN role tenant transactions switch to with SET
+// LOCAL ROLE (see internal/tenancy). The runtime role must be able to switch
+// to it but must not inherit its rights.
+const TenantRole = "tenantkit_tenant"
+
 // RoleReport describes the connected role as far as RLS is concerned.
 type RoleReport struct {
 	Name      string
@@ -23,6 +28,12 @@ type RoleReport struct {
 	BypassRLS bool
 	// OwnsRLSTables lists RLS tables the role owns or may act as owner of.
 	OwnsRLSTables []string
+	// UnsafeMemberOf lists roles it may SET ROLE to that are superusers or
+	// have BYPASSRLS (the tenant role included).
+	UnsafeMemberOf []string
+	// CanSwitchToTenant: a member of TenantRole. InheritsTenant: it also has
+	// the tenant role's rights without switching.
+	CanSwitchToTenant, InheritsTenant bool
 }
 
 // InspectRole reports on the role the pool connects as.
@@ -30,14 +41,19 @@ func InspectRole(ctx context.Context, pool *pgxpool.Pool) (RoleReport, error) {
 	var r RoleReport
 	err := pool.QueryRow(ctx, `
 SELECT r.rolname, r.rolsuper, r.rolbypassrls,
-       coalesce(array_agg(c.oid::regclass::text ORDER BY c.oid::regclass::text)
-                FILTER (WHERE c.oid IS NOT NULL), '{}')
+       coalesce((SELECT array_agg(c.oid::regclass::text ORDER BY c.oid::regclass::text)
+                 FROM pg_class c
+                 WHERE c.relrowsecurity AND c.relkind IN ('r', 'p')
+                   AND pg_has_role(r.oid, c.relowner, 'MEMBER')), '{}'),
+       coalesce((SELECT array_agg(o.rolname ORDER BY o.rolname)
+                 FROM pg_roles o
+                 WHERE o.oid <> r.oid AND (o.rolsuper OR o.rolbypassrls)
+                   AND pg_has_role(r.oid, o.oid, 'MEMBER')), '{}'),
+       coalesce((SELECT pg_has_role(r.oid, t.oid, 'MEMBER') FROM pg_roles t WHERE t.rolname = $1), false),
+       coalesce((SELECT pg_has_role(r.oid, t.oid, 'USAGE') FROM pg_roles t WHERE t.rolname = $1), false)
 FROM pg_roles r
-LEFT JOIN pg_class c
-       ON c.relrowsecurity AND c.relkind IN ('r', 'p')
-      AND pg_has_role(r.oid, c.relowner, 'MEMBER')
-WHERE r.rolname = current_user
-GROUP BY r.rolname, r.rolsuper, r.rolbypassrls`).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables)
+WHERE r.rolname = current_user`, TenantRole).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables,
+		&r.UnsafeMemberOf, &r.CanSwitchToTenant, &r.InheritsTenant)
 	if err != nil {
 		return RoleReport{}, fmt.Errorf("inspect database role: %w", err)
 	}
@@ -45,7 +61,9 @@ GROUP BY r.rolname, r.rolsuper, r.rolbypassrls`).Scan(&r.Name, &r.Superuser, &r.
 }
 
 // CheckRuntimeRole returns ErrUnsafeRole, with what to do about it, when the
-// pool's role is a superuser, has BYPASSRLS, or owns a table with RLS.
+// pool's role is a superuser, has BYPASSRLS, owns a table with RLS, may
+// switch to a role that bypasses RLS, or cannot (or need not) switch to the
+// tenant role the way tenant transactions do.
 func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	r, err := InspectRole(ctx, pool)
 	if err != nil {
@@ -62,6 +80,15 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("%w: role %q owns (or may act as the owner of) RLS tables %v, and owners bypass RLS; "+
 			"run migrations as a separate owner role (DATABASE_URL) and serve as another role (APP_DATABASE_URL)",
 			ErrUnsafeRole, r.Name, r.OwnsRLSTables)
+	case len(r.UnsafeMemberOf) > 0:
+		return fmt.Errorf("%w: role %q may SET ROLE to %v, which are superusers or have BYPASSRLS; revoke those memberships",
+			ErrUnsafeRole, r.Name, r.UnsafeMemberOf)
+	case !r.CanSwitchToTenant:
+		return fmt.Errorf("%w: role %q cannot switch to %s, so tenant transactions would fail; run `server migrate up` "+
+			"(it grants %s to the role named in APP_DATABASE_URL)", ErrUnsafeRole, r.Name, TenantRole, RuntimeGroupRole)
+	case r.InheritsTenant:
+		return fmt.Errorf("%w: role %q inherits the rights of %s, so it reaches tenant tables without switching to it; "+
+			"grant it only %s (which is NOINHERIT)", ErrUnsafeRole, r.Name, TenantRole, RuntimeGroupRole)
 	}
 	return nil
 }

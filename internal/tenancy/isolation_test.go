@@ -439,10 +439,56 @@ func TestTenantTransactionPrivileges(t *testing.T) {
 			if got := count(t, db, "SELECT count(*) FROM memberships WHERE tenant_id <> $1", w.tenantA); got != 0 {
 				t.Errorf("saw %d memberships of other tenants", got)
 			}
+			// The directories show this tenant and its members only.
+			if got := count(t, db, "SELECT count(*) FROM users WHERE id = $1", w.userB); got != 0 {
+				t.Errorf("saw a user of another tenant")
+			}
+			if got := count(t, db, "SELECT count(*) FROM tenants"); got != 1 {
+				t.Errorf("saw %d tenants, want only its own", got)
+			}
+			if got := count(t, db, "SELECT count(*) FROM tenants WHERE id = $1", w.tenantB); got != 0 {
+				t.Errorf("saw another tenant")
+			}
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestForceAppliesToTheOwner: with FORCE, even the tables' owner (a
+// non-superuser, as in production) sees no rows without a tenant. Removing
+// FORCE from a tenant table makes this fail, not only the audit.
+func TestForceAppliesToTheOwner(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	tx, err := w.db.Owner.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	// Role and ownership changes are transactional: all of this rolls back.
+	for _, sql := range []string{
+		"CREATE ROLE tk_force_owner NOLOGIN",
+		"GRANT USAGE ON SCHEMA app TO tk_force_owner",
+		"ALTER TABLE projects OWNER TO tk_force_owner",
+		"ALTER TABLE memberships OWNER TO tk_force_owner",
+		"SET LOCAL ROLE tk_force_owner",
+	} {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	for _, table := range []string{"projects", "memberships"} {
+		if got := count(t, tx, "SELECT count(*) FROM "+table); got != 0 {
+			t.Errorf("the owner of %s saw %d rows without a tenant; is RLS forced?", table, got)
+		}
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", w.tenantA.String()); err != nil {
+		t.Fatal(err)
+	}
+	if got := count(t, tx, "SELECT count(*) FROM projects"); got != 1 {
+		t.Errorf("the owner in tenant A saw %d projects, want 1", got)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/identity"
 )
 
@@ -51,9 +52,9 @@ func NewManager(pool *pgxpool.Pool, members Members, acquireTimeout time.Duratio
 }
 
 // TenantRole is the database role tenant transactions run as (see
-// db/migrations/00005_tenant_role.sql): tenant tables under RLS, read-only
-// tenants and memberships, a few user columns, nothing else.
-const TenantRole = "tenantkit_tenant"
+// db/migrations/00005_tenant_role.sql): tenant tables under RLS, its own
+// tenant and that tenant's members read-only, nothing else.
+const TenantRole = database.TenantRole
 
 // beginQuery starts a transaction, drops to TenantRole and scopes the
 // transaction to tenantID, in one round trip (pgx sends a query without
