@@ -228,3 +228,20 @@ func TestCrossOriginProtection(t *testing.T) {
 	// Same-origin requests pass.
 	u.must(http.StatusOK, "GET", "/api/tenants", nil, hdr{"Sec-Fetch-Site", "same-origin"})
 }
+
+// TestDisabledInTheDatabase: a user disabled behind the API's back (no
+// session revocation) still cannot use /me or any tenant.
+func TestDisabledInTheDatabase(t *testing.T) {
+	e := newEnv(t, "postgres")
+	u := e.signup("behind-the-back")
+	ten := u.createTenant("Back")
+	if _, err := e.db.Owner.Exec(t.Context(), "UPDATE users SET disabled_at = now() WHERE id = $1", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("/api/me: %d, want 401", r.Status)
+	}
+	if r := u.do("GET", "/api/projects", nil, hdr{"X-Tenant", ten.ID}); r.Status != http.StatusNotFound {
+		t.Errorf("/api/projects: %d, want 404", r.Status)
+	}
+}

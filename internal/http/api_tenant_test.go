@@ -128,6 +128,14 @@ func TestProjects(t *testing.T) {
 				t.Errorf("got %d %s, want 400 tenant_conflict", r.Status, r.Body)
 			}
 			alice.must(http.StatusOK, "GET", "/api/t/"+a.Slug+"/projects", nil, hdr{"X-Tenant", a.ID})
+			// As another tenant: a foreign slug and a missing one in the path
+			// answer alike, so the path cannot probe which slugs exist.
+			for _, slug := range []string{a.Slug, "no-such-tenant-" + uuid.NewString()[:8]} {
+				r := bob.do("GET", "/api/t/"+slug+"/projects", nil, hdr{"X-Tenant", b.ID})
+				if r.Status != http.StatusBadRequest || r.Code(t) != "tenant_conflict" {
+					t.Errorf("bob with path %s: %d %s, want 400 tenant_conflict", slug, r.Status, r.Body)
+				}
+			}
 		})
 		t.Run("path prefix and session tenant", func(t *testing.T) {
 			alice.must(http.StatusOK, "GET", "/api/t/"+a.Slug+"/projects/"+p1, nil)

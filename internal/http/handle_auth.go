@@ -68,6 +68,18 @@ func (s *Server) handleLogin() Handler {
 		if err := s.sessions.Login(r, u.ID); err != nil {
 			return err
 		}
+		// A disable that committed after the password check revoked the
+		// user's sessions before this one existed: look again now that the
+		// session is stored, and take it back.
+		if now, err := s.identity.User(r.Context(), u.ID); err != nil || now.Disabled {
+			if logoutErr := s.sessions.Logout(r.Context()); logoutErr != nil {
+				return logoutErr
+			}
+			if err != nil {
+				return err
+			}
+			return identity.ErrInvalidCredentials
+		}
 		return respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
 	}
 }

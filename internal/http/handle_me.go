@@ -47,7 +47,7 @@ func (s *Server) handleMe() Handler {
 			return err
 		}
 		u, err := s.identity.User(r.Context(), p.UserID)
-		if errors.Is(err, identity.ErrUserNotFound) {
+		if errors.Is(err, identity.ErrUserNotFound) || (err == nil && u.Disabled) {
 			return auth.ErrUnauthenticated
 		}
 		if err != nil {

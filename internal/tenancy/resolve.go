@@ -104,12 +104,14 @@ func (r *Resolver) Resolve(req *http.Request, sessionTenant uuid.UUID) (uuid.UUI
 			return uuid.Nil, err
 		}
 		if path := chi.URLParam(req, PathParam); src != SourcePath && path != "" {
+			// A path naming no tenant conflicts too, so the answer never
+			// tells a non-member whether a slug exists.
 			pathID, err := r.lookup(req.Context(), path)
+			if errors.Is(err, ErrTenantNotFound) || (err == nil && pathID != id) {
+				return uuid.Nil, ErrTenantConflict
+			}
 			if err != nil {
 				return uuid.Nil, err
-			}
-			if pathID != id {
-				return uuid.Nil, ErrTenantConflict
 			}
 		}
 		return id, nil

@@ -49,7 +49,7 @@ func TestResolve(t *testing.T) {
 		{"header names another tenant than the path", "header,path,session", request{header: w.tenantB.String(), path: slugA}, uuid.Nil, tenancy.ErrTenantConflict},
 		{"session first names another tenant than the path", "session,path", request{session: w.tenantB, path: slugA}, uuid.Nil, tenancy.ErrTenantConflict},
 		{"path beats session", "header,path,session", request{session: w.tenantB, path: slugA}, w.tenantA, nil},
-		{"unknown tenant in path under a header", "header,path", request{header: slugA, path: "no-such-tenant"}, uuid.Nil, tenancy.ErrTenantNotFound},
+		{"unknown tenant in path under a header answers like a foreign one", "header,path", request{header: slugA, path: "no-such-tenant"}, uuid.Nil, tenancy.ErrTenantConflict},
 		{"unlisted source is ignored", "path", request{header: slugA}, uuid.Nil, tenancy.ErrTenantRequired},
 		{"nothing names a tenant", "header,path,subdomain,session", request{}, uuid.Nil, tenancy.ErrTenantRequired},
 		{"unknown slug", "header", request{header: "no-such-tenant"}, uuid.Nil, tenancy.ErrTenantNotFound},
