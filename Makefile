@@ -5,8 +5,12 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 # Local development defaults; override in the environment or in .env
-# (plain KEY=value lines, see .env.example).
--include .env
+# (plain KEY=value lines, see .env.example), whose every variable reaches
+# the server and the tests.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -nE 's/^([A-Za-z_][A-Za-z0-9_]*)=.*/\1/p' .env)
+endif
 export DATABASE_URL     ?= postgres://postgres@127.0.0.1:5432/tenantkit?sslmode=disable
 export APP_DATABASE_URL ?= postgres://tenantkit@127.0.0.1:5432/tenantkit?sslmode=disable
 export REDIS_URL        ?= redis://127.0.0.1:6379/0

@@ -33,6 +33,7 @@ type config struct {
 	StatementTimeout time.Duration
 	RequestTimeout   time.Duration
 	ShutdownTimeout  time.Duration
+	DrainDelay       time.Duration // /readyz answers 503 this long before the listener closes
 	LogLevel         slog.Level
 }
 
@@ -52,6 +53,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		d, err := time.ParseDuration(env(key, def))
 		if err != nil || d <= 0 {
 			bad(key, "want a positive duration such as %s", def)
+		}
+		return d
+	}
+	nonNegative := func(key, def string) time.Duration {
+		d, err := time.ParseDuration(env(key, def))
+		if err != nil || d < 0 {
+			bad(key, "want a duration such as 5s, or 0s")
 		}
 		return d
 	}
@@ -79,6 +87,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		StatementTimeout: duration("DB_STATEMENT_TIMEOUT", "5s"),
 		RequestTimeout:   duration("REQUEST_TIMEOUT", "15s"),
 		ShutdownTimeout:  duration("SHUTDOWN_TIMEOUT", "20s"),
+		DrainDelay:       nonNegative("SHUTDOWN_DRAIN_DELAY", "0s"),
 	}
 
 	base, err := url.Parse(env("BASE_URL", "http://localhost:8080"))

@@ -85,6 +85,7 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 		d.Owner.Exec(ctx, "DROP ROLE IF EXISTS "+role)
 	})
 	env := envFrom(map[string]string{"DATABASE_URL": ownerURL, "APP_DATABASE_URL": appURL})
+	dbtest.LockMigrations(t) // roles are cluster-wide; other packages migrate too
 	for i := range 2 {
 		var out bytes.Buffer
 		if err := run(ctx, []string{"migrate", "up"}, env, &out, &bytes.Buffer{}); err != nil {
@@ -93,6 +94,10 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 		if !strings.Contains(out.String(), "runtime role") {
 			t.Errorf("migrate up #%d output: %s", i+1, out.String())
 		}
+	}
+	// Stamped like dbtest's own, so a killed run's copy is cleaned up later.
+	if _, err := d.Owner.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS 'tenantkit test database created %d'", name, time.Now().Unix())); err != nil {
+		t.Fatal(err)
 	}
 	// Another database's runtime role (the tests') may not connect here.
 	other, err := url.Parse(ownerURL)

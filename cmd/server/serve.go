@@ -100,8 +100,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
+	// Fail readiness first and keep serving for the drain delay, so a load
+	// balancer stops routing here before the listener closes.
 	srv.Drain()
+	if cfg.DrainDelay > 0 {
+		log.Info("shutting down: readiness failing, still serving", "drain_delay", cfg.DrainDelay.String())
+		time.Sleep(cfg.DrainDelay)
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/tenantkit/tenantkit/db"
 )
@@ -31,7 +32,14 @@ func NewMigrator(ownerURL string) (*Migrator, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations)
+	// Two replicas running `migrate up` at once take turns on a session
+	// advisory lock instead of applying the same migration twice.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations, goose.WithSessionLocker(locker))
 	if err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)

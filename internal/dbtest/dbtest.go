@@ -154,8 +154,7 @@ func create(ctx context.Context) (*DB, error) {
 	}
 	// The creation time lets a later run drop it if this one is killed
 	// before Main drops it.
-	if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS 'tenantkit test database created %d'",
-		pgx.Identifier{name}.Sanitize(), time.Now().Unix())); err != nil {
+	if err := stamp(ctx, admin, name); err != nil {
 		return nil, err
 	}
 
@@ -182,6 +181,28 @@ func create(ctx context.Context) (*DB, error) {
 	return d, nil
 }
 
+// migrationLock serializes migrations across test packages: roles are
+// cluster-wide, and two first-time migrations creating them at once collide.
+// The lock lives in the admin database, which every package connects to.
+const migrationLock = "SELECT pg_advisory_lock(hashtext('tenantkit-dbtest-template'))"
+const migrationUnlock = "SELECT pg_advisory_unlock(hashtext('tenantkit-dbtest-template'))"
+
+// LockMigrations holds the tests' migration lock until the test ends. Tests
+// that run migrations themselves (not through New) take it first.
+func LockMigrations(t testing.TB) {
+	t.Helper()
+	ctx := t.Context()
+	admin, err := pgx.Connect(ctx, adminURL())
+	if err != nil {
+		t.Fatalf("dbtest: connect to %s: %v", redact(adminURL()), err)
+	}
+	if _, err := admin.Exec(ctx, migrationLock); err != nil {
+		admin.Close(ctx)
+		t.Fatalf("dbtest: lock: %v", err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) }) // closing releases the lock
+}
+
 // ensureTemplate migrates a template database once per set of migrations,
 // under an advisory lock so packages tested in parallel build it once.
 func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
@@ -190,12 +211,14 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 		return "", err
 	}
 	name := "tk_template_" + hash
-	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext('tenantkit-dbtest-template'))"); err != nil {
+	if _, err := admin.Exec(ctx, migrationLock); err != nil {
 		return "", err
 	}
-	defer admin.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('tenantkit-dbtest-template'))")
-	if err := dropAbandoned(ctx, admin); err != nil {
-		return "", err
+	defer admin.Exec(context.WithoutCancel(ctx), migrationUnlock)
+	for _, pattern := range []string{`tk\_test\_%`, `tk\_fresh\_%`} {
+		if err := dropOld(ctx, admin, pattern, ""); err != nil {
+			return "", err
+		}
 	}
 
 	var exists bool
@@ -205,19 +228,10 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 	if exists {
 		return name, nil
 	}
-	// Templates of earlier migration sets are of no further use.
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'tk\\_template\\_%' AND datname <> $1", name)
-	if err != nil {
+	// Templates of earlier migration sets are of no further use once they
+	// are old: a younger one may belong to another checkout testing now.
+	if err := dropOld(ctx, admin, `tk\_template\_%`, name); err != nil {
 		return "", err
-	}
-	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return "", err
-	}
-	for _, old := range stale {
-		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{old}.Sanitize()+" WITH (FORCE)"); err != nil {
-			return "", err
-		}
 	}
 	building := name + "_building"
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{building}.Sanitize()+" WITH (FORCE)"); err != nil {
@@ -231,6 +245,9 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 		return "", err
 	}
 	if err := migrate(ctx, ownerURL); err != nil {
+		return "", err
+	}
+	if err := stamp(ctx, admin, building); err != nil {
 		return "", err
 	}
 	// Rename once complete, so a crash mid-build never leaves a half template.
@@ -263,14 +280,23 @@ func migrate(ctx context.Context, ownerURL string) error {
 	return err
 }
 
-// dropAbandoned drops test databases that runs killed before they could
-// clean up: created over two hours ago (no test package runs that long).
-func dropAbandoned(ctx context.Context, admin *pgx.Conn) error {
+// stamp records a database's creation time, so a later run can tell an
+// abandoned one from one that another run is using now.
+func stamp(ctx context.Context, admin *pgx.Conn, name string) error {
+	_, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS 'tenantkit test database created %d'",
+		pgx.Identifier{name}.Sanitize(), time.Now().Unix()))
+	return err
+}
+
+// dropOld drops the databases whose names match the LIKE pattern (except
+// keep) and that were stamped over two hours ago (no test package runs that
+// long). Unstamped ones may be in creation right now and stay.
+func dropOld(ctx context.Context, admin *pgx.Conn, pattern, keep string) error {
 	rows, err := admin.Query(ctx, `
 SELECT d.datname FROM pg_database d
-WHERE d.datname LIKE 'tk\_test\_%'
+WHERE d.datname LIKE $1 AND d.datname <> $2
   AND substring(shobj_description(d.oid, 'pg_database') FROM 'created ([0-9]+)$')::bigint
-      < extract(epoch FROM now() - interval '2 hours')`)
+      < extract(epoch FROM now() - interval '2 hours')`, pattern, keep)
 	if err != nil {
 		return err
 	}
@@ -280,7 +306,7 @@ WHERE d.datname LIKE 'tk\_test\_%'
 	}
 	for _, n := range names {
 		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
-			return fmt.Errorf("drop abandoned test database %s: %w", n, err)
+			return fmt.Errorf("drop old test database %s: %w", n, err)
 		}
 	}
 	return nil
@@ -298,6 +324,9 @@ func MigrateFresh(ctx context.Context) (string, func() error, error) {
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", nil, err
 	}
+	if err := stamp(ctx, admin, name); err != nil {
+		return "", nil, err
+	}
 	ownerURL, err := withDatabase(adminURL(), name, "")
 	if err != nil {
 		return "", nil, err
@@ -311,7 +340,13 @@ func MigrateFresh(ctx context.Context) (string, func() error, error) {
 		_, err = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		return err
 	}
-	if err := migrate(ctx, ownerURL); err != nil {
+	if _, err := admin.Exec(ctx, migrationLock); err != nil {
+		dropIt()
+		return "", nil, err
+	}
+	err = migrate(ctx, ownerURL)
+	admin.Exec(context.WithoutCancel(ctx), migrationUnlock)
+	if err != nil {
 		dropIt()
 		return "", nil, err
 	}
