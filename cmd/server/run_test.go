@@ -245,3 +245,36 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return fmt.Sprint(ln.Addr())
 }
+
+// TestShutdownDrains: on SIGTERM the server fails readiness but keeps
+// answering for SHUTDOWN_DRAIN_DELAY, then exits cleanly.
+func TestShutdownDrains(t *testing.T) {
+	d := dbtest.New(t)
+	url, stop := startServer(t, map[string]string{"APP_DATABASE_URL": d.AppURL, "SHUTDOWN_DRAIN_DELAY": "3s"})
+	status := func(path string) int {
+		res, err := http.Get(url + path)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := status("/readyz"); got != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %d", got)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	deadline := time.Now().Add(2 * time.Second)
+	for status("/readyz") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("readyz did not turn 503 during the drain delay")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := status("/healthz"); got != http.StatusOK {
+		t.Errorf("healthz during the drain delay: %d, want 200 (still serving)", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}
