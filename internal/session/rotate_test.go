@@ -126,6 +126,7 @@ func TestRevokeRacingSwitch(t *testing.T) {
 
 		racing := &racingStore{Store: st, t: t, token: token, newToken: newToken()}
 		m := NewManager(racing, Config{})
+		m.now = a.clock.Now // the sessions' clock, not the wall clock
 		if err := m.Revoke(t.Context(), user, sess.ID); err != nil {
 			t.Fatalf("Revoke: %v", err)
 		}

@@ -9,27 +9,38 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 	"github.com/tenantkit/tenantkit/internal/session/sessiondb"
 )
 
-// expiredRows inserts n expired sessions straight into the table.
-func expiredRows(t *testing.T, d *dbtest.DB, n int) {
+// expiredRows inserts n expired sessions straight into the table and
+// returns their token hashes.
+func expiredRows(t *testing.T, d *dbtest.DB, n int) [][]byte {
 	t.Helper()
-	_, err := d.App.Exec(t.Context(), `
+	rows, err := d.App.Query(t.Context(), `
 INSERT INTO sessions (token_hash, data, expires_at)
 SELECT sha256(convert_to(gen_random_uuid()::text, 'UTF8')), '{}', now() - interval '1 minute'
-FROM generate_series(1, $1)`, n)
+FROM generate_series(1, $1)
+RETURNING token_hash`, n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	hashes, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hashes
 }
 
-func countExpired(t *testing.T, d *dbtest.DB) int {
+// countStored counts the rows stored under hashes. It counts only the
+// test's own rows: the package's tests share the database, and a row of
+// another test's may expire at any moment.
+func countStored(t *testing.T, d *dbtest.DB, hashes [][]byte) int {
 	t.Helper()
 	var n int
-	if err := d.App.QueryRow(t.Context(), "SELECT count(*) FROM sessions WHERE expires_at <= now()").Scan(&n); err != nil {
+	if err := d.App.QueryRow(t.Context(), "SELECT count(*) FROM sessions WHERE token_hash = ANY($1)", hashes).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -43,7 +54,7 @@ func TestPostgresDeleteExpiredInBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 2*cleanupBatch + 7 // three statements
-	expiredRows(t, d, n)
+	expired := expiredRows(t, d, n)
 
 	deleted, err := s.DeleteExpired(t.Context())
 	if err != nil {
@@ -52,8 +63,8 @@ func TestPostgresDeleteExpiredInBatches(t *testing.T) {
 	if deleted < n {
 		t.Errorf("DeleteExpired = %d, want at least %d", deleted, n)
 	}
-	if got := countExpired(t, d); got != 0 {
-		t.Errorf("%d expired rows left", got)
+	if got := countStored(t, d, expired); got != 0 {
+		t.Errorf("%d of the %d expired rows left", got, n)
 	}
 	if _, found, err := s.FindCtx(t.Context(), live); err != nil || !found {
 		t.Errorf("the live session was lost: found %v, err %v", found, err)
@@ -66,21 +77,19 @@ func TestPostgresCleanupRunsInBackground(t *testing.T) {
 	s.StartCleanup(t.Context(), 20*time.Millisecond, slog.New(slog.DiscardHandler))
 	t.Cleanup(s.Close)
 
-	expiredRows(t, d, 10)
-	deadline := time.Now().Add(5 * time.Second)
-	for countExpired(t, d) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("background cleanup did not remove expired rows")
-		}
-		time.Sleep(10 * time.Millisecond)
+	expired := expiredRows(t, d, 10)
+	if !eventually(func() bool { return countStored(t, d, expired) == 0 }) {
+		t.Fatalf("background cleanup did not remove expired rows within %v", waitBound)
 	}
 
-	// After Close nothing runs: expired rows stay.
+	// After Close nothing runs: expired rows stay. (Close waits for the
+	// cleanup goroutine to end, so this cannot fail by timing; the sleep
+	// gives a goroutine wrongly left running time to show itself.)
 	s.Close()
-	expiredRows(t, d, 3)
+	expired = expiredRows(t, d, 3)
 	time.Sleep(100 * time.Millisecond)
-	if got := countExpired(t, d); got != 3 {
-		t.Errorf("%d expired rows after Close, want the 3 inserted after it", got)
+	if got := countStored(t, d, expired); got != 3 {
+		t.Errorf("%d of the 3 expired rows inserted after Close are left, want all", got)
 	}
 	s.Close() // idempotent
 }
@@ -94,7 +103,9 @@ func TestPostgresPoolWaitIsBounded(t *testing.T) {
 	s := NewPostgresStore(pool, WithAcquireTimeout(100*time.Millisecond))
 	token := newToken()
 	b := encode(t, Session{ID: uuid.New(), UserID: uuid.New()}, time.Now().Add(time.Hour))
-	if err := s.CommitCtx(t.Context(), token, b, time.Now().Add(time.Hour)); err != nil {
+	// Set up through a store with the default acquire timeout: on a loaded
+	// machine even a free connection may take s longer than 100ms to get.
+	if err := NewPostgresStore(pool).CommitCtx(t.Context(), token, b, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -106,7 +117,7 @@ func TestPostgresPoolWaitIsBounded(t *testing.T) {
 	// The request's context has no deadline. The cancel is a backstop so
 	// that a wait without bound fails the test instead of hanging it.
 	ctx, cancel := context.WithCancel(t.Context())
-	defer time.AfterFunc(10*time.Second, cancel).Stop()
+	defer time.AfterFunc(waitBound, cancel).Stop()
 	defer cancel()
 
 	calls := map[string]func() error{
@@ -130,9 +141,16 @@ func TestPostgresPoolWaitIsBounded(t *testing.T) {
 		}
 	}
 
-	// Once a connection is free again, the store works.
+	// Once a connection is free again, the store works. On a loaded
+	// machine one call may miss its 100ms to get even a free connection,
+	// so it is retried; a store left unable to get one fails after
+	// waitBound.
 	held.Release()
-	if _, found, err := s.FindCtx(t.Context(), token); err != nil || !found {
+	var found bool
+	if !eventually(func() bool {
+		_, found, err = s.FindCtx(t.Context(), token)
+		return !errors.Is(err, ErrUnavailable)
+	}) || err != nil || !found {
 		t.Errorf("FindCtx after the pool freed up = %v, %v", found, err)
 	}
 	if got := NewPostgresStore(pool).acquireTimeout; got != DefaultAcquireTimeout {
@@ -157,21 +175,16 @@ func TestPostgresRotateRacingRevokeAll(t *testing.T) {
 	// waitBlocked waits until a statement of this database waits on a lock.
 	waitBlocked := func() {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		if !eventually(func() bool {
 			var n int
 			err := d.Owner.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
 				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n > 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the second statement never waited for the first")
-			}
-			time.Sleep(5 * time.Millisecond)
+			return n > 0
+		}) {
+			t.Fatalf("the second statement did not wait for the first within %v", waitBound)
 		}
 	}
 	hashOf := func(token string) []byte { h := sha256.Sum256([]byte(token)); return h[:] }

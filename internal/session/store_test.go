@@ -134,48 +134,89 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 	})
 
 	t.Run("expiry", func(t *testing.T) {
+		t.Parallel() // it waits out an expiry; so may "cleanup removes expired records", meanwhile
 		h := newHarness(t)
 		user := uuid.New()
-		past, soon := newToken(), newToken()
+		past, live, soon := newToken(), newToken(), newToken()
+
+		// An expiry that has passed: the session is dead on arrival, and a
+		// touch does not revive it (in Postgres its row is stored).
 		commit(t, h.store, past, newSession(user), time.Now().Add(-time.Second))
-		commit(t, h.store, soon, newSession(user), time.Now().Add(300*time.Millisecond))
+		commit(t, h.store, live, newSession(user), later())
 		if _, found := find(t, h.store, past); found {
 			t.Error("a session committed with a past expiry was found")
 		}
-		if _, found := find(t, h.store, soon); !found {
+		if _, found := find(t, h.store, live); !found {
 			t.Error("a live session was not found")
 		}
-		if diff := cmp.Diff(hashes(t, h.store, user), sorted(hashOf(soon))); diff != "" {
+		if diff := cmp.Diff(hashes(t, h.store, user), sorted(hashOf(live))); diff != "" {
 			t.Errorf("ListUser (-got +want):\n%s", diff)
 		}
-		time.Sleep(400 * time.Millisecond)
-		if _, found := find(t, h.store, soon); found {
-			t.Error("an expired session was found")
+		if found, err := h.store.TouchCtx(t.Context(), past, encode(t, newSession(user), later()), later()); err != nil || found {
+			t.Errorf("TouchCtx of a session committed with a past expiry = %v, %v; want false, nil", found, err)
 		}
-		if got := hashes(t, h.store, user); len(got) != 0 {
-			t.Errorf("ListUser lists %d expired sessions", len(got))
+
+		// A session live when committed ends once its expiry passes, with
+		// no further write: the store enforces it by itself.
+		expiry := time.Now().Add(shortTTL)
+		commit(t, h.store, soon, newSession(user), expiry)
+		_, found := find(t, h.store, soon)
+		listed := hashes(t, h.store, user)
+		if certainlyLive(t, expiry) {
+			if !found {
+				t.Error("a session not yet expired was not found")
+			}
+			if diff := cmp.Diff(listed, sorted(hashOf(live), hashOf(soon))); diff != "" {
+				t.Errorf("ListUser before the expiry (-got +want):\n%s", diff)
+			}
+		}
+		if !afterExpiry(expiry, func() bool { _, found := find(t, h.store, soon); return !found }) {
+			t.Fatalf("a session was still found %v after its expiry", waitBound)
+		}
+		if diff := cmp.Diff(hashes(t, h.store, user), sorted(hashOf(live))); diff != "" {
+			t.Errorf("ListUser after the expiry (-got +want):\n%s", diff)
 		}
 		if found, err := h.store.TouchCtx(t.Context(), soon, encode(t, newSession(user), later()), later()); err != nil || found {
 			t.Errorf("TouchCtx of an expired session = %v, %v; want false, nil", found, err)
 		}
+		if _, found := find(t, h.store, soon); found {
+			t.Error("TouchCtx revived an expired session")
+		}
+		if _, found := find(t, h.store, live); !found {
+			t.Error("the live session was lost")
+		}
 	})
 
 	t.Run("cleanup removes expired records", func(t *testing.T) {
+		t.Parallel() // it waits out an expiry; so may "expiry", meanwhile
 		h := newHarness(t)
 		user := uuid.New()
 		tokens := []string{newToken(), newToken()}
+		expiry := time.Now().Add(shortTTL)
 		for _, token := range tokens {
-			commit(t, h.store, token, newSession(user), time.Now().Add(200*time.Millisecond))
+			commit(t, h.store, token, newSession(user), expiry)
 		}
-		time.Sleep(300 * time.Millisecond)
-		h.expire(t)
-		for _, token := range tokens {
-			if h.stored(t, hashOf(token)) {
-				t.Error("an expired record is still stored")
+		// What is left after the expiry: records, index entries.
+		left := func() (stored, indexed int) {
+			for _, token := range tokens {
+				if h.stored(t, hashOf(token)) {
+					stored++
+				}
 			}
+			return stored, h.indexed(t, user)
 		}
-		if n := h.indexed(t, user); n != 0 {
-			t.Errorf("the user's index still holds %d expired entries", n)
+		// So that the test cannot pass by storing nothing.
+		if stored, indexed := left(); certainlyLive(t, expiry) && (stored != len(tokens) || indexed != len(tokens)) {
+			t.Fatalf("before the expiry: %d records stored, %d indexed; want %d each", stored, indexed, len(tokens))
+		}
+		var stored, indexed int
+		if !afterExpiry(expiry, func() bool {
+			h.expire(t)
+			stored, indexed = left()
+			return stored == 0 && indexed == 0
+		}) {
+			t.Errorf("%v after their expiry, %d expired records are still stored and the user's index still holds %d entries",
+				waitBound, stored, indexed)
 		}
 	})
 
