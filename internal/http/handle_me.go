@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -33,6 +34,29 @@ func principal(r *http.Request) (auth.Principal, error) {
 	return p, nil
 }
 
+// caller loads the principal's user and, when the session has a current
+// tenant the user still belongs to, that tenant and role (nil otherwise). A
+// user who is gone or disabled is ErrUnauthenticated.
+func (s *Server) caller(ctx context.Context, p auth.Principal) (identity.User, *identity.TenantRole, error) {
+	u, err := s.identity.User(ctx, p.UserID)
+	if errors.Is(err, identity.ErrUserNotFound) || (err == nil && u.Disabled) {
+		return identity.User{}, nil, auth.ErrUnauthenticated
+	}
+	if err != nil || p.TenantID == uuid.Nil {
+		return u, nil, err
+	}
+	tenants, err := s.identity.UserTenants(ctx, p.UserID)
+	if err != nil {
+		return identity.User{}, nil, err
+	}
+	for _, t := range tenants {
+		if t.ID == p.TenantID {
+			return u, &t, nil
+		}
+	}
+	return u, nil, nil
+}
+
 // handleMe returns the caller and the session's current tenant and role
 // (both null when there is none or the caller is no longer a member).
 func (s *Server) handleMe() Handler {
@@ -46,25 +70,14 @@ func (s *Server) handleMe() Handler {
 		if err != nil {
 			return err
 		}
-		u, err := s.identity.User(r.Context(), p.UserID)
-		if errors.Is(err, identity.ErrUserNotFound) || (err == nil && u.Disabled) {
-			return auth.ErrUnauthenticated
-		}
+		u, current, err := s.caller(r.Context(), p)
 		if err != nil {
 			return err
 		}
 		res := response{User: toUserJSON(u)}
-		if p.TenantID != uuid.Nil {
-			tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
-			if err != nil {
-				return err
-			}
-			for _, t := range tenants {
-				if t.ID == p.TenantID {
-					tj, role := toTenantJSON(t.Tenant), t.Role
-					res.Tenant, res.Role = &tj, &role
-				}
-			}
+		if current != nil {
+			tj := toTenantJSON(current.Tenant)
+			res.Tenant, res.Role = &tj, &current.Role
 		}
 		return respond(w, http.StatusOK, res)
 	}

@@ -10,7 +10,6 @@ import (
 	"path"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
@@ -27,23 +26,15 @@ func (s *Server) handleIndex(pages *template.Template) Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var d data
 		if p, ok := auth.PrincipalFrom(r.Context()); ok {
-			u, err := s.identity.User(r.Context(), p.UserID)
-			if err != nil && !errors.Is(err, identity.ErrUserNotFound) {
+			u, current, err := s.caller(r.Context(), p)
+			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
 				return err
 			}
-			if err == nil && !u.Disabled {
+			if err == nil {
 				d.User = &u
 				w.Header().Set("Cache-Control", "no-store")
-			}
-			if d.User != nil && p.TenantID != uuid.Nil {
-				tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
-				if err != nil {
-					return err
-				}
-				for _, t := range tenants {
-					if t.ID == p.TenantID {
-						d.Tenant, d.Role = &t.Tenant, t.Role
-					}
+				if current != nil {
+					d.Tenant, d.Role = &current.Tenant, current.Role
 				}
 			}
 		}
