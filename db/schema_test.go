@@ -23,7 +23,11 @@ func TestSchemaFileMatchesMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("migrate a fresh database: %v", err)
 	}
-	t.Cleanup(func() { dropDB() })
+	t.Cleanup(func() {
+		if err := dropDB(); err != nil {
+			t.Errorf("drop the fresh database: %v", err)
+		}
+	})
 
 	pgDump := os.Getenv("PG_DUMP")
 	if pgDump == "" {

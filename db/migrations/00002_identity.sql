@@ -35,8 +35,9 @@ ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
 CREATE POLICY memberships_tenant ON memberships
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
--- A user may list their own memberships across tenants (read only).
-CREATE POLICY memberships_own ON memberships FOR SELECT
+-- Identity (the runtime group, never a tenant transaction) may list a
+-- user's own memberships across tenants, read only.
+CREATE POLICY memberships_own ON memberships FOR SELECT TO tenantkit_app
     USING (user_id = (SELECT app.current_user_id()));
 
 CREATE TABLE password_credentials (
@@ -46,6 +47,25 @@ CREATE TABLE password_credentials (
 );
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, users, memberships, password_credentials TO tenantkit_app;
+
+-- A tenant transaction reads its own tenant and that tenant's members:
+-- enough of users to check membership and list members, never credentials.
+GRANT SELECT ON tenants, memberships TO tenantkit_tenant;
+GRANT SELECT (id, email, name, disabled_at) ON users TO tenantkit_tenant;
+COMMENT ON TABLE memberships IS 'tenantkit:readonly identity owns memberships; tenant transactions only read them';
+
+-- The directories: identity (the runtime group) sees every tenant and user;
+-- a tenant transaction sees its own tenant and that tenant's members only.
+-- Not FORCEd: these are not tenant tables, and the owner keeps full access.
+ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenants_identity ON tenants TO tenantkit_app USING (true) WITH CHECK (true);
+CREATE POLICY tenants_current ON tenants FOR SELECT TO tenantkit_tenant
+    USING (id = (SELECT app.current_tenant_id()));
+
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_identity ON users TO tenantkit_app USING (true) WITH CHECK (true);
+CREATE POLICY users_current_tenant ON users FOR SELECT TO tenantkit_tenant
+    USING (id IN (SELECT m.user_id FROM memberships m WHERE m.tenant_id = (SELECT app.current_tenant_id())));
 
 -- +goose Down
 DROP TABLE password_credentials;

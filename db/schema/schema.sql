@@ -47,6 +47,12 @@ CREATE TABLE public.memberships (
 ALTER TABLE ONLY public.memberships FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: TABLE memberships; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.memberships IS 'tenantkit:readonly identity owns memberships; tenant transactions only read them';
+
+--
 -- Name: password_credentials; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -67,6 +73,7 @@ CREATE TABLE public.projects (
     name text NOT NULL,
     created_by uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT projects_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200)))
 );
 
@@ -174,10 +181,10 @@ ALTER TABLE ONLY public.users
 CREATE INDEX memberships_user_id_idx ON public.memberships USING btree (user_id);
 
 --
--- Name: projects_tenant_created_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: projects_tenant_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX projects_tenant_created_idx ON public.projects USING btree (tenant_id, created_at, id);
+CREATE INDEX projects_tenant_id_created_at_idx ON public.projects USING btree (tenant_id, created_at, id);
 
 --
 -- Name: sessions_expires_at_idx; Type: INDEX; Schema: public; Owner: -
