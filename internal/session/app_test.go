@@ -78,6 +78,7 @@ func newApp(t *testing.T, st Store, cfg Config) *app {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login/{user}", func(w http.ResponseWriter, r *http.Request) {
 		if err := a.m.Login(r, uuid.MustParse(r.PathValue("user"))); err != nil {
+			a.wantCurrentErr(t, r, err)
 			writeErr(w, err)
 			return
 		}
@@ -98,6 +99,7 @@ func newApp(t *testing.T, st Store, cfg Config) *app {
 	})
 	mux.HandleFunc("POST /tenant/{tenant}", func(w http.ResponseWriter, r *http.Request) {
 		if err := a.m.SwitchTenant(r.Context(), uuid.MustParse(r.PathValue("tenant"))); err != nil {
+			a.wantCurrentErr(t, r, err)
 			writeErr(w, err)
 			return
 		}
@@ -190,6 +192,14 @@ func newApp(t *testing.T, st Store, cfg Config) *app {
 	})
 	a.h = a.m.LoadAndSave(mux)
 	return a
+}
+
+// wantCurrentErr checks that after Login or SwitchTenant failed with err,
+// Current reports err too rather than a session.
+func (a *app) wantCurrentErr(t *testing.T, r *http.Request, err error) {
+	if _, got := a.m.Current(r); !errors.Is(got, err) {
+		t.Errorf("Current after a failed Login or SwitchTenant = %v, want %v", got, err)
+	}
 }
 
 func writeErr(w http.ResponseWriter, err error) {

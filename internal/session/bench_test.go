@@ -27,7 +27,7 @@ func BenchmarkRequestAuth(b *testing.B) {
 				}
 			}))
 			w := httptest.NewRecorder()
-			login.ServeHTTP(w, httptest.NewRequest("POST", "/login", nil))
+			login.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/login", nil))
 			for _, c := range w.Result().Cookies() {
 				token = c.Value
 			}
@@ -37,7 +37,7 @@ func BenchmarkRequestAuth(b *testing.B) {
 					b.Fatal(err)
 				}
 			}))
-			r := httptest.NewRequest("GET", "/", nil)
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			r.AddCookie(&http.Cookie{Name: m.CookieName(), Value: token})
 			st.reset()
 			b.ReportAllocs()

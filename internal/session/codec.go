@@ -9,13 +9,13 @@ import (
 )
 
 // recordKey is the one key the Manager uses in scs's value map; its value is
-// a Session.
+// a Session (or, after a failed Login or SwitchTenant, abandoned).
 const recordKey = "session"
 
 // codec is the scs.Codec of every Manager, and what the stores use to read
-// the user id out of the data scs hands them (scs.Store.Commit has no other
-// way to say whose session it is). It encodes one Session as JSON and
-// refuses any other value, so nothing but metadata can end up in a session.
+// the user id out of a record (scs.CtxStore.CommitCtx has no other way to
+// say whose session it is). It encodes one Session as JSON and refuses any
+// other value, so nothing but metadata can end up in a session.
 type codec struct{}
 
 const codecVersion = 1
@@ -26,6 +26,8 @@ type wireRecord struct {
 	Session  *wireSession `json:"session,omitempty"`
 }
 
+// wireSession is Session with the field names a record uses; the two
+// convert into each other.
 type wireSession struct {
 	ID         uuid.UUID `json:"id"`
 	UserID     uuid.UUID `json:"uid"`
@@ -36,19 +38,22 @@ type wireSession struct {
 	UserAgent  string    `json:"ua,omitempty"`
 }
 
+// emptyRecord is a record with no session in it.
+var emptyRecord, _ = json.Marshal(wireRecord{Version: codecVersion})
+
 // Encode implements scs.Codec.
 func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	w := wireRecord{Version: codecVersion, Deadline: deadline}
 	for k, v := range values {
+		if a, ok := v.(abandoned); ok {
+			return nil, a
+		}
 		s, ok := v.(Session)
 		if k != recordKey || !ok {
 			return nil, fmt.Errorf("session: refusing to store value %q (%T): a session holds metadata only", k, v)
 		}
-		w.Session = &wireSession{
-			ID: s.ID, UserID: s.UserID, TenantID: s.TenantID,
-			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt,
-			IP: s.IP, UserAgent: s.UserAgent,
-		}
+		ws := wireSession(s)
+		w.Session = &ws
 	}
 	return json.Marshal(w)
 }
@@ -79,12 +84,7 @@ func decodeRecord(b []byte) (deadline time.Time, s Session, ok bool, err error) 
 	if w.Session == nil {
 		return w.Deadline, Session{}, false, nil
 	}
-	ws := w.Session
-	return w.Deadline, Session{
-		ID: ws.ID, UserID: ws.UserID, TenantID: ws.TenantID,
-		CreatedAt: ws.CreatedAt, LastSeenAt: ws.LastSeenAt,
-		IP: ws.IP, UserAgent: ws.UserAgent,
-	}, true, nil
+	return w.Deadline, Session(*w.Session), true, nil
 }
 
 // userIDOf returns the user a stored record belongs to, or uuid.Nil.

@@ -3,9 +3,10 @@
 // (login, tenant switch, logout, idle and absolute expiry) and the per-user
 // index that lets a user list and revoke their sessions.
 //
-// It is built on github.com/alexedwards/scs/v2, which handles the cookie and
-// the request cycle. Manager wraps scs; the stores (PostgresStore,
-// RedisStore) implement Store and pass one conformance suite.
+// It is built on github.com/alexedwards/scs/v2, which handles the cookie,
+// the token and the request cycle. Manager configures scs and decides when a
+// record is written; the stores (PostgresStore, RedisStore) implement Store
+// and pass one conformance suite.
 //
 // Invariants:
 //

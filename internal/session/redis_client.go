@@ -146,8 +146,7 @@ func clusterURL(scheme, rest string) (string, error) {
 
 // sanitize drops a *url.Error's URL, which may hold a password.
 func sanitize(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if _, ok := errors.AsType[*url.Error](err); ok {
 		return errors.New("invalid URL")
 	}
 	return err

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/problem"
 )
 
 // Session is the metadata of one session. It never holds user data: the
@@ -27,21 +29,22 @@ type Session struct {
 var (
 	// ErrNoSession means the request carries no valid session: no cookie,
 	// an unknown, revoked or expired token.
-	ErrNoSession = errors.New("no session")
+	ErrNoSession = problem.New(http.StatusUnauthorized, "unauthenticated", "Sign in to continue.")
 	// ErrUnavailable means the session store could not be reached. Answer
 	// 503; never treat the request as anonymous.
-	ErrUnavailable = errors.New("session store unavailable")
+	ErrUnavailable = problem.New(http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly.")
 	// ErrNotFound means the session to revoke is not one of the user's.
-	ErrNotFound = errors.New("session not found")
+	ErrNotFound = problem.New(http.StatusNotFound, "not_found", "No such session.")
 )
 
 // errNoMiddleware means a Manager method ran on a request that did not pass
 // through Manager.LoadAndSave.
 var errNoMiddleware = errors.New("session: Manager.LoadAndSave is not installed on this route")
 
-// Defaults for the zero values of Config.
+// Defaults for the zero values of Config, and for the server's
+// SESSION_IDLE_TIMEOUT and SESSION_LIFETIME.
 const (
-	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultIdleTimeout   = time.Hour
 	DefaultLifetime      = 24 * time.Hour
 	DefaultTouchInterval = time.Minute
 	DefaultCookieName    = "tenantkit_session"
@@ -67,9 +70,10 @@ type Config struct {
 	// CookieName is the cookie's name without the __Host- prefix.
 	CookieName string
 
-	// ErrorFunc answers a request whose session could not be loaded or
-	// saved; errors.Is(err, ErrUnavailable) should become a 503. The default
-	// logs and answers 503 or 500 in plain text.
+	// ErrorFunc answers a request whose session could not be loaded;
+	// errors.Is(err, ErrUnavailable) should become a 503. (Errors of
+	// Current, Login, SwitchTenant and Logout go to their caller.) The
+	// default logs and answers 503 or 500 in plain text.
 	ErrorFunc func(http.ResponseWriter, *http.Request, error)
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger

@@ -4,12 +4,13 @@ import (
 	"context"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 )
 
-// Store keeps session records. It is scs's context-aware store plus the
-// per-user index scs lacks (scs's Iterate cannot work with hashed tokens).
+// Store keeps session records. It is scs's context-aware store (the Ctx
+// methods of scs.CtxStore; scs calls no others) plus the writes that never
+// create a record and the per-user index scs lacks (scs's Iterate cannot
+// work with hashed tokens).
 //
 // Every method that takes a token hashes it (hashToken) before it touches
 // storage; a token that is not shaped like an scs token is "not found".
@@ -19,7 +20,13 @@ import (
 // package's codec (userIDOf); implementations live in this package and pass
 // runStoreConformance.
 type Store interface {
-	scs.CtxStore
+	// FindCtx returns the live record under token; found is false, and err
+	// nil, for an unknown, expired or malformed token.
+	FindCtx(ctx context.Context, token string) (b []byte, found bool, err error)
+	// CommitCtx creates or overwrites the record under token.
+	CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error
+	// DeleteCtx deletes the record under token; deleting none is no error.
+	DeleteCtx(ctx context.Context, token string) error
 
 	// TouchCtx overwrites the data and expiry of a live session and
 	// reports whether there was one. Unlike CommitCtx it never creates a
@@ -55,7 +62,7 @@ type Store interface {
 // Record is one session in a user's index.
 type Record struct {
 	Hash      TokenHash
-	Data      []byte // as scs committed it; decode with codec
+	Data      []byte // as committed; decode with codec
 	ExpiresAt time.Time
 }
 

@@ -8,27 +8,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantkit/tenantkit/internal/database"
-	"github.com/tenantkit/tenantkit/internal/session/sessiondb"
+	"github.com/tenantkit/tenantkit/internal/session/internal/sessiondb"
 )
 
-var (
-	_ scs.CtxStore = (*PostgresStore)(nil)
-	_ Store        = (*PostgresStore)(nil)
-)
+var _ Store = (*PostgresStore)(nil)
 
 // cleanupBatch is how many expired rows one cleanup statement deletes, so
 // no statement holds many row locks or runs long.
 const cleanupBatch = 1000
-
-// DefaultAcquireTimeout is how long a PostgresStore waits for a pooled
-// connection unless WithAcquireTimeout says otherwise.
-const DefaultAcquireTimeout = 2 * time.Second
 
 // PostgresStore keeps sessions in the sessions table, one row per session
 // keyed by the token's hash, with the user id in its own column for the
@@ -52,7 +44,7 @@ type PostgresStore struct {
 type PostgresOption func(*PostgresStore)
 
 // WithAcquireTimeout bounds how long each call waits for a pooled connection
-// before failing with ErrUnavailable; d <= 0 means DefaultAcquireTimeout.
+// before failing with ErrUnavailable; d <= 0 means database.DefaultAcquireTimeout.
 func WithAcquireTimeout(d time.Duration) PostgresOption {
 	return func(s *PostgresStore) {
 		if d > 0 {
@@ -64,7 +56,7 @@ func WithAcquireTimeout(d time.Duration) PostgresOption {
 // NewPostgresStore returns a store on pool, which must connect as the
 // runtime role.
 func NewPostgresStore(pool *pgxpool.Pool, opts ...PostgresOption) *PostgresStore {
-	s := &PostgresStore{pool: pool, acquireTimeout: DefaultAcquireTimeout}
+	s := &PostgresStore{pool: pool, acquireTimeout: database.DefaultAcquireTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -87,46 +79,35 @@ func (s *PostgresStore) acquire(ctx context.Context, op string) (*pgxpool.Conn, 
 	return conn, nil
 }
 
-// run calls fn with queries on a connection from acquire, in one round trip
-// for the single statement fn runs.
-func (s *PostgresStore) run(ctx context.Context, op string, fn func(q *sessiondb.Queries) error) error {
+// pgQuery returns what fn, running its one statement on a connection from
+// acquire, returns.
+func pgQuery[T any](ctx context.Context, s *PostgresStore, op string, fn func(q *sessiondb.Queries) (T, error)) (T, error) {
+	var v T
 	conn, err := s.acquire(ctx, op)
 	if err != nil {
-		return err
+		return v, err
 	}
 	defer conn.Release()
-	if err := fn(sessiondb.New(conn)); err != nil {
-		return pgError(op, err)
+	if v, err = fn(sessiondb.New(conn)); err != nil {
+		return v, pgError(op, err)
 	}
-	return nil
+	return v, nil
 }
 
-// FindCtx implements scs.CtxStore.
+// FindCtx implements Store.
 func (s *PostgresStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	h, ok := hashToken(token)
 	if !ok {
 		return nil, false, nil
 	}
-	var (
-		b     []byte
-		found bool
-	)
-	err := s.run(ctx, "find session", func(q *sessiondb.Queries) error {
-		var err error
-		b, err = q.FindSession(ctx, h[:])
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		found = err == nil
-		return err
-	})
-	if err != nil || !found {
-		return nil, false, err
+	b, err := pgQuery(ctx, s, "find session", func(q *sessiondb.Queries) ([]byte, error) { return q.FindSession(ctx, h[:]) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
 	}
-	return b, true, nil
+	return b, err == nil, err
 }
 
-// CommitCtx implements scs.CtxStore.
+// CommitCtx implements Store.
 func (s *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	h, ok := hashToken(token)
 	if !ok {
@@ -136,25 +117,20 @@ func (s *PostgresStore) CommitCtx(ctx context.Context, token string, b []byte, e
 	if err != nil {
 		return err
 	}
-	return s.run(ctx, "commit session", func(q *sessiondb.Queries) error {
-		return q.UpsertSession(ctx, sessiondb.UpsertSessionParams{
-			TokenHash: h[:],
-			UserID:    nullUUID(uid),
-			Data:      b,
-			ExpiresAt: expiry,
-		})
+	_, err = pgQuery(ctx, s, "commit session", func(q *sessiondb.Queries) (struct{}, error) {
+		return struct{}{}, q.UpsertSession(ctx, sessiondb.UpsertSessionParams{TokenHash: h[:], UserID: nullUUID(uid), Data: b, ExpiresAt: expiry})
 	})
+	return err
 }
 
-// DeleteCtx implements scs.CtxStore.
+// DeleteCtx implements Store.
 func (s *PostgresStore) DeleteCtx(ctx context.Context, token string) error {
 	h, ok := hashToken(token)
 	if !ok {
 		return nil
 	}
-	return s.run(ctx, "delete session", func(q *sessiondb.Queries) error {
-		return q.DeleteSession(ctx, h[:])
-	})
+	_, err := pgQuery(ctx, s, "delete session", func(q *sessiondb.Queries) (struct{}, error) { return struct{}{}, q.DeleteSession(ctx, h[:]) })
+	return err
 }
 
 // TouchCtx implements Store.
@@ -163,11 +139,8 @@ func (s *PostgresStore) TouchCtx(ctx context.Context, token string, b []byte, ex
 	if !ok {
 		return false, nil
 	}
-	var n int64
-	err := s.run(ctx, "touch session", func(q *sessiondb.Queries) error {
-		var err error
-		n, err = q.TouchSession(ctx, sessiondb.TouchSessionParams{TokenHash: h[:], Data: b, ExpiresAt: expiry})
-		return err
+	n, err := pgQuery(ctx, s, "touch session", func(q *sessiondb.Queries) (int64, error) {
+		return q.TouchSession(ctx, sessiondb.TouchSessionParams{TokenHash: h[:], Data: b, ExpiresAt: expiry})
 	})
 	return n > 0, err
 }
@@ -184,29 +157,19 @@ func (s *PostgresStore) RotateCtx(ctx context.Context, oldToken, newToken string
 	case rot.expired:
 		return false, s.DeleteCtx(ctx, oldToken)
 	}
-	oldHash, newHash, uid := rot.oldHash, rot.newHash, rot.userID
-	var n int64
-	err = s.run(ctx, "rotate session", func(q *sessiondb.Queries) error {
-		var err error
-		n, err = q.RotateSession(ctx, sessiondb.RotateSessionParams{
-			NewTokenHash: newHash[:],
-			UserID:       nullUUID(uid),
-			Data:         b,
-			ExpiresAt:    expiry,
-			OldTokenHash: oldHash[:],
+	n, err := pgQuery(ctx, s, "rotate session", func(q *sessiondb.Queries) (int64, error) {
+		return q.RotateSession(ctx, sessiondb.RotateSessionParams{
+			NewTokenHash: rot.newHash[:], OldTokenHash: rot.oldHash[:],
+			UserID: nullUUID(rot.userID), Data: b, ExpiresAt: expiry,
 		})
-		return err
 	})
 	return n > 0, err
 }
 
 // ListUser implements Store.
 func (s *PostgresStore) ListUser(ctx context.Context, userID uuid.UUID) ([]Record, error) {
-	var rows []sessiondb.ListUserSessionsRow
-	err := s.run(ctx, "list sessions", func(q *sessiondb.Queries) error {
-		var err error
-		rows, err = q.ListUserSessions(ctx, sessiondb.ListUserSessionsParams{UserID: nullUUID(userID), MaxSessions: maxListed})
-		return err
+	rows, err := pgQuery(ctx, s, "list sessions", func(q *sessiondb.Queries) ([]sessiondb.ListUserSessionsRow, error) {
+		return q.ListUserSessions(ctx, sessiondb.ListUserSessionsParams{UserID: nullUUID(userID), MaxSessions: maxListed})
 	})
 	if err != nil {
 		return nil, err
@@ -224,11 +187,8 @@ func (s *PostgresStore) ListUser(ctx context.Context, userID uuid.UUID) ([]Recor
 
 // DeleteUserSession implements Store.
 func (s *PostgresStore) DeleteUserSession(ctx context.Context, userID uuid.UUID, h TokenHash) (bool, error) {
-	var n int64
-	err := s.run(ctx, "delete session", func(q *sessiondb.Queries) error {
-		var err error
-		n, err = q.DeleteUserSession(ctx, sessiondb.DeleteUserSessionParams{UserID: nullUUID(userID), TokenHash: h[:]})
-		return err
+	n, err := pgQuery(ctx, s, "delete session", func(q *sessiondb.Queries) (int64, error) {
+		return q.DeleteUserSession(ctx, sessiondb.DeleteUserSessionParams{UserID: nullUUID(userID), TokenHash: h[:]})
 	})
 	return n > 0, err
 }
@@ -239,10 +199,10 @@ func (s *PostgresStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID
 	if keep != (TokenHash{}) {
 		keepArg = keep[:]
 	}
-	return s.run(ctx, "delete sessions", func(q *sessiondb.Queries) error {
-		_, err := q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{UserID: nullUUID(userID), Keep: keepArg})
-		return err
+	_, err := pgQuery(ctx, s, "delete sessions", func(q *sessiondb.Queries) (int64, error) {
+		return q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{UserID: nullUUID(userID), Keep: keepArg})
 	})
+	return err
 }
 
 // Ping implements Store. A saturated pool fails it too: the store could not
@@ -264,11 +224,8 @@ func (s *PostgresStore) Ping(ctx context.Context) error {
 func (s *PostgresStore) DeleteExpired(ctx context.Context) (int64, error) {
 	var total int64
 	for {
-		var n int64
-		err := s.run(ctx, "delete expired sessions", func(q *sessiondb.Queries) error {
-			var err error
-			n, err = q.DeleteExpiredSessions(ctx, cleanupBatch)
-			return err
+		n, err := pgQuery(ctx, s, "delete expired sessions", func(q *sessiondb.Queries) (int64, error) {
+			return q.DeleteExpiredSessions(ctx, cleanupBatch)
 		})
 		total += n
 		if err != nil {
@@ -325,20 +282,6 @@ func (s *PostgresStore) Close() {
 		<-done
 	}
 }
-
-// Find, Commit and Delete satisfy scs.Store; scs calls the Ctx variants, so
-// these refuse rather than run without the request's context.
-
-// Find implements scs.Store. It always fails: use FindCtx.
-func (s *PostgresStore) Find(string) ([]byte, bool, error) { return nil, false, errNoContext }
-
-// Commit implements scs.Store. It always fails: use CommitCtx.
-func (s *PostgresStore) Commit(string, []byte, time.Time) error { return errNoContext }
-
-// Delete implements scs.Store. It always fails: use DeleteCtx.
-func (s *PostgresStore) Delete(string) error { return errNoContext }
-
-var errNoContext = errors.New("session: store called without a context; use the Ctx methods")
 
 func nullUUID(id uuid.UUID) uuid.NullUUID {
 	return uuid.NullUUID{UUID: id, Valid: id != uuid.Nil}

@@ -11,8 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/dbtest"
-	"github.com/tenantkit/tenantkit/internal/session/sessiondb"
+	"github.com/tenantkit/tenantkit/internal/session/internal/sessiondb"
 )
 
 // expiredRows inserts n expired sessions straight into the table and
@@ -153,8 +154,8 @@ func TestPostgresPoolWaitIsBounded(t *testing.T) {
 	}) || err != nil || !found {
 		t.Errorf("FindCtx after the pool freed up = %v, %v", found, err)
 	}
-	if got := NewPostgresStore(pool).acquireTimeout; got != DefaultAcquireTimeout {
-		t.Errorf("default acquire timeout = %v, want %v", got, DefaultAcquireTimeout)
+	if got := NewPostgresStore(pool).acquireTimeout; got != database.DefaultAcquireTimeout {
+		t.Errorf("default acquire timeout = %v, want %v", got, database.DefaultAcquireTimeout)
 	}
 }
 

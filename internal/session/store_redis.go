@@ -9,15 +9,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 )
 
-var (
-	_ scs.CtxStore = (*RedisStore)(nil)
-	_ Store        = (*RedisStore)(nil)
-)
+var _ Store = (*RedisStore)(nil)
 
 // DefaultRedisPrefix prefixes every key a RedisStore writes.
 const DefaultRedisPrefix = "tenantkit:session:"
@@ -76,7 +72,7 @@ func (s *RedisStore) index(ctx context.Context, uid uuid.UUID, h TokenHash, expi
 	return nil
 }
 
-// FindCtx implements scs.CtxStore.
+// FindCtx implements Store.
 func (s *RedisStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	h, ok := hashToken(token)
 	if !ok {
@@ -92,7 +88,7 @@ func (s *RedisStore) FindCtx(ctx context.Context, token string) ([]byte, bool, e
 	return b, true, nil
 }
 
-// CommitCtx implements scs.CtxStore.
+// CommitCtx implements Store.
 func (s *RedisStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
 	h, ok := hashToken(token)
 	if !ok {
@@ -198,7 +194,7 @@ func (s *RedisStore) RotateCtx(ctx context.Context, oldToken, newToken string, b
 	return true, nil
 }
 
-// DeleteCtx implements scs.CtxStore.
+// DeleteCtx implements Store.
 func (s *RedisStore) DeleteCtx(ctx context.Context, token string) error {
 	h, ok := hashToken(token)
 	if !ok {
@@ -340,15 +336,6 @@ func (s *RedisStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Find implements scs.Store. It always fails: use FindCtx.
-func (s *RedisStore) Find(string) ([]byte, bool, error) { return nil, false, errNoContext }
-
-// Commit implements scs.Store. It always fails: use CommitCtx.
-func (s *RedisStore) Commit(string, []byte, time.Time) error { return errNoContext }
-
-// Delete implements scs.Store. It always fails: use DeleteCtx.
-func (s *RedisStore) Delete(string) error { return errNoContext }
-
 // outageReplies are the error replies of a server that cannot serve now.
 var outageReplies = []string{"LOADING", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "max number of clients"}
 
@@ -357,8 +344,7 @@ var outageReplies = []string{"LOADING", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "MAST
 // pool exhausted) and the replies of a server that cannot serve right now.
 func redisError(op string, err error) error {
 	unavailable := !errors.Is(err, context.Canceled)
-	var reply redis.Error
-	if errors.As(err, &reply) {
+	if _, ok := errors.AsType[redis.Error](err); ok {
 		unavailable = slices.ContainsFunc(outageReplies, func(p string) bool { return redis.HasErrorPrefix(err, p) })
 	}
 	if unavailable {
