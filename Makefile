@@ -1,6 +1,6 @@
 # The two commands a newcomer needs:
 #   make run    start Postgres/Redis if needed, create and migrate the database, serve on :8080
-#   make test   start Postgres/Redis if needed, check generated files, run every test
+#   make test   start Postgres/Redis if needed, check generated files, lint, run every test
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
@@ -17,19 +17,28 @@ export REDIS_URL        ?= redis://127.0.0.1:6379/0
 export BASE_URL         ?= http://localhost:8080
 
 GO      ?= go
-SQLC    := CGO_ENABLED=0 $(GO) tool -modfile=tools.mod sqlc
+# Tools are Go modules pinned in their own modfiles, built by `go tool` on
+# first use and cached in the Go build cache: tools.mod for sqlc and
+# actionlint, lint.mod for golangci-lint (whose dependencies would otherwise
+# move sqlc's). ShellCheck is a Debian package (scripts/ensure-services).
+SQLC          := CGO_ENABLED=0 $(GO) tool -modfile=tools.mod sqlc
+ACTIONLINT    := $(GO) tool -modfile=tools.mod actionlint
+GOLANGCI_LINT := $(GO) tool -modfile=lint.mod golangci-lint
+SHELL_SCRIPTS := $(wildcard scripts/*) .ci/run
+WORKFLOWS     := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
-.PHONY: help run test services check-generated generate build vet bench
+.PHONY: help run test services check-generated lint vet generate build bench
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-run: services ## create/migrate the database and start the server
-	$(GO) run ./cmd/server migrate up
-	$(GO) run ./cmd/server serve
+# The server runs as make's own child (exec, no `go run` in between), so
+# Ctrl-C and SIGTERM reach it directly and its exit status is make's.
+run: services build ## create/migrate the database and start the server
+	exec bin/server migrate up
+	exec bin/server serve
 
-test: services check-generated ## run the whole test suite (what CI runs)
-	$(GO) vet ./...
+test: services check-generated lint vet ## run the whole test suite (what CI runs)
 	$(GO) test -count=1 -race ./...
 
 services: ## make sure Postgres and Redis are installed and running
@@ -39,9 +48,30 @@ check-generated: ## fail when sqlc output is stale (the schema file is checked b
 	$(SQLC) vet
 	$(SQLC) diff
 
+lint: ## golangci-lint (Go), shellcheck (scripts), actionlint (GitHub workflows)
+	@command -v shellcheck >/dev/null 2>&1 || { \
+		echo "make lint: shellcheck is missing: sudo apt-get install -y shellcheck (or: sudo scripts/ensure-services)" >&2; exit 1; }
+	shellcheck $(SHELL_SCRIPTS)
+	$(ACTIONLINT) $(WORKFLOWS)
+	$(GOLANGCI_LINT) run
+
+vet: ## go vet
+	$(GO) vet ./...
+
 generate: services ## regenerate db/schema/schema.sql and the sqlc packages
 	$(GO) test ./db -run TestSchemaFileMatchesMigrations -count=1 -update
 	$(SQLC) generate
+
+# make table NAME=invoices FIELDS="project_id:ref(projects) number:text! note:text?"
+# writes a new tenant table: migration, queries, component, tests, routes and
+# openapi.yaml (see cmd/tablegen; README "Add a domain table"), then
+# regenerates. NAME, FIELDS and SINGULAR reach it through the environment,
+# so FIELDS needs no escaping.
+.PHONY: table
+table: ## add a tenant table: make table NAME=invoices FIELDS="number:text! amount_cents:bigint note:text?"
+	$(GO) run ./cmd/tablegen -name "$$NAME" -fields "$$FIELDS" -singular "$$SINGULAR"
+	$(MAKE) generate || { echo "make table: the files above are written but make generate failed; fix it and run make generate" >&2; exit 1; }
+	gofmt -l -w internal/app/components.go internal/$(subst _,,$(NAME))
 
 build: ## build the server binary into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/server ./cmd/server

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
@@ -77,12 +79,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		HTTPAddr:         env("HTTP_ADDR", ":8080"),
 		SessionStore:     env("SESSION_STORE", "postgres"),
 		RedisURL:         env("REDIS_URL", ""),
-		SessionIdle:      duration("SESSION_IDLE_TIMEOUT", "1h"),
-		SessionLifetime:  duration("SESSION_LIFETIME", "24h"),
+		SessionIdle:      duration("SESSION_IDLE_TIMEOUT", session.DefaultIdleTimeout.String()),
+		SessionLifetime:  duration("SESSION_LIFETIME", session.DefaultLifetime.String()),
 		TenantBaseDomain: env("TENANT_BASE_DOMAIN", ""),
 		MinPasswordLen:   integer("PASSWORD_MIN_LENGTH", 8, 8, 64),
-		AuthPerIP:        integer("RATE_LIMIT_AUTH_PER_IP", 30, 1, 1_000_000),
-		LoginPerAccount:  integer("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10, 1, 1_000_000),
+		AuthPerIP:        integer("RATE_LIMIT_AUTH_PER_IP", httpapi.DefaultAuthPerIP, 1, 1_000_000),
+		LoginPerAccount:  integer("RATE_LIMIT_LOGIN_PER_ACCOUNT", httpapi.DefaultLoginPerAccount, 1, 1_000_000),
 		DBMaxConns:       int32(integer("DB_MAX_CONNS", 20, 2, 1000)),
 		StatementTimeout: duration("DB_STATEMENT_TIMEOUT", "5s"),
 		RequestTimeout:   duration("REQUEST_TIMEOUT", "15s"),
@@ -109,10 +111,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("SESSION_IDLE_TIMEOUT", "must not exceed SESSION_LIFETIME")
 	}
 
-	if c.TenantSources, err = tenancy.ParseSources(env("TENANT_SOURCES", "header,path,subdomain,session")); err != nil {
+	if c.TenantSources, err = tenancy.ParseSources(env("TENANT_SOURCES", joinSources(tenancy.DefaultSources()))); err != nil {
 		bad("TENANT_SOURCES", "%v", err)
 	}
-	for _, p := range strings.Split(env("TRUSTED_PROXIES", ""), ",") {
+	for p := range strings.SplitSeq(env("TRUSTED_PROXIES", ""), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
 		}
@@ -143,4 +145,13 @@ func requireURL(key, value string) error {
 		return fmt.Errorf("%s: not a valid URL", key)
 	}
 	return nil
+}
+
+// joinSources is the TENANT_SOURCES spelling of sources.
+func joinSources(sources []tenancy.Source) string {
+	parts := make([]string, len(sources))
+	for i, s := range sources {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
 }

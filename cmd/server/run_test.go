@@ -81,8 +81,11 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	appURL := strings.Replace(strings.Replace(d.AppURL, "/"+d.Name, "/"+name, 1), dbtest.RuntimeRole, role, 1)
 	t.Cleanup(func() {
 		ctx := context.Background()
-		d.Owner.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		d.Owner.Exec(ctx, "DROP ROLE IF EXISTS "+role)
+		for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "DROP ROLE IF EXISTS " + role} {
+			if _, err := d.Owner.Exec(ctx, sql); err != nil {
+				t.Errorf("cleanup: %s: %v", sql, err)
+			}
+		}
 	})
 	env := envFrom(map[string]string{"DATABASE_URL": ownerURL, "APP_DATABASE_URL": appURL})
 	dbtest.LockMigrations(t) // roles are cluster-wide; other packages migrate too
@@ -157,7 +160,7 @@ func startServer(t *testing.T, env map[string]string) (string, func() error) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			stop()
+			_ = stop() // the server never answered; its exit error says nothing more
 			t.Fatalf("server did not come up: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -197,7 +200,11 @@ func TestUsersDisable(t *testing.T) {
 			d := dbtest.New(t)
 			env := map[string]string{"APP_DATABASE_URL": d.AppURL, "SESSION_STORE": store, "REDIS_URL": redisURL()}
 			url, stop := startServer(t, env)
-			defer stop()
+			defer func() {
+				if err := stop(); err != nil {
+					t.Errorf("stop the server: %v", err)
+				}
+			}()
 
 			email := "disable-" + store + "-" + fmt.Sprint(time.Now().UnixNano()) + "@example.com"
 			res, err := http.Post(url+"/api/auth/signup", "application/json",
@@ -210,7 +217,7 @@ func TestUsersDisable(t *testing.T) {
 				t.Fatalf("signup: %d, cookies %v", res.StatusCode, res.Cookies())
 			}
 			me := func() int {
-				req, _ := http.NewRequest("GET", url+"/api/me", nil)
+				req, _ := http.NewRequest(http.MethodGet, url+"/api/me", nil)
 				req.AddCookie(res.Cookies()[0])
 				r, err := http.DefaultClient.Do(req)
 				if err != nil {

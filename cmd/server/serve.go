@@ -11,12 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
-	"github.com/tenantkit/tenantkit/internal/identity"
-	"github.com/tenantkit/tenantkit/internal/projects"
 	"github.com/tenantkit/tenantkit/internal/session"
-	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
 // serve runs the HTTP server until ctx ends, then drains in-flight requests.
@@ -38,43 +36,20 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
 	}
 
-	checks := []httpapi.Check{{Name: "postgres", Check: pool.Ping}}
 	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
+	var checks []httpapi.Check
 	if cfg.SessionStore == "redis" {
 		checks = append(checks, httpapi.Check{Name: "redis", Check: store.Ping})
 	}
-
-	var srv *httpapi.Server
-	sessions := session.NewManager(store, session.Config{
-		IdleTimeout: cfg.SessionIdle,
-		Lifetime:    cfg.SessionLifetime,
-		Secure:      cfg.BaseURL.Scheme == "https",
-		Logger:      log,
-		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { srv.WriteError(w, r, err) },
-	})
-	// Disabling a user revokes their sessions, wherever it is done from.
-	ident, err := identity.New(pool, identity.Config{MinPasswordLength: cfg.MinPasswordLen, OnDisable: sessions.RevokeAll})
+	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, Sessions: store, ReadyChecks: checks})
 	if err != nil {
 		return err
 	}
-
-	srv = httpapi.NewServer(httpapi.Config{
-		Logger:         log,
-		HTTPS:          cfg.BaseURL.Scheme == "https",
-		TrustedProxies: cfg.TrustedProxies,
-		RequestTimeout: cfg.RequestTimeout,
-		RateLimits:     httpapi.RateLimits{AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount},
-		ReadyChecks:    checks,
-		Identity:       ident,
-		Sessions:       sessions,
-		Tenancy:        tenancy.NewManager(pool, ident, 2*time.Second),
-		Resolver:       tenancy.NewResolver(cfg.TenantSources, cfg.TenantBaseDomain, ident),
-		Projects:       projects.NewService(),
-	})
+	srv := a.Server
 
 	hs := &http.Server{
 		Addr:              cfg.HTTPAddr,
@@ -87,7 +62,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
@@ -121,6 +96,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// appConfig is the app's part of the configuration.
+func appConfig(cfg config, log *slog.Logger) app.Config {
+	return app.Config{
+		Logger:             log,
+		HTTPS:              cfg.BaseURL.Scheme == "https",
+		TrustedProxies:     cfg.TrustedProxies,
+		RequestTimeout:     cfg.RequestTimeout,
+		RateLimits:         httpapi.RateLimits{AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount},
+		SessionIdleTimeout: cfg.SessionIdle,
+		SessionLifetime:    cfg.SessionLifetime,
+		TenantSources:      cfg.TenantSources,
+		TenantBaseDomain:   cfg.TenantBaseDomain,
+		MinPasswordLength:  cfg.MinPasswordLen,
+	}
 }
 
 // newSessionStore builds the store SESSION_STORE names; cleanup starts the

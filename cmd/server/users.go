@@ -6,9 +6,8 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/database"
-	"github.com/tenantkit/tenantkit/internal/identity"
-	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 // users runs `users disable EMAIL`: the user can no longer sign in or act in
@@ -31,11 +30,11 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 		return err
 	}
 	defer closeStore()
-	sessions := session.NewManager(store, session.Config{Logger: log})
-	ident, err := identity.New(pool, identity.Config{OnDisable: sessions.RevokeAll})
+	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, Sessions: store})
 	if err != nil {
 		return err
 	}
+	ident := a.Identity
 	u, err := ident.UserByEmail(ctx, args[1])
 	if err != nil {
 		return fmt.Errorf("disable %q: %w", args[1], err)

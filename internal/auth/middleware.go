@@ -5,14 +5,15 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tenantkit/tenantkit/internal/problem"
 	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 // ErrUnauthenticated means the request needs a valid session or token.
-var ErrUnauthenticated = errors.New("unauthenticated")
+var ErrUnauthenticated = problem.New(http.StatusUnauthorized, "unauthenticated", "Sign in to continue.")
 
 // ErrInvalidToken means the request carried a bearer token that is not valid.
-var ErrInvalidToken = errors.New("invalid token")
+var ErrInvalidToken = problem.New(http.StatusUnauthorized, "invalid_token", "The bearer token is not valid.")
 
 // Sessions is the part of the session layer the middleware needs.
 type Sessions interface {

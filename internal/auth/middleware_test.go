@@ -58,7 +58,7 @@ func TestAuthenticate(t *testing.T) {
 				h = m.Require(h)
 			}
 			h = m.Authenticate(h)
-			req := httptest.NewRequest("GET", "/", nil)
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			if tt.authz != "" {
 				req.Header.Set("Authorization", tt.authz)
 			}

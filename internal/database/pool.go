@@ -11,6 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// DefaultAcquireTimeout is how long a request waits for a pooled
+// connection before it is answered 503: long enough to ride out a burst,
+// short enough that a saturated pool sheds load instead of queueing without
+// limit. The tenant transaction and the Postgres session store use it.
+const DefaultAcquireTimeout = 2 * time.Second
+
 // PoolConfig bounds the work one connection may do.
 type PoolConfig struct {
 	MaxConns         int32
@@ -66,15 +72,13 @@ func IsUnavailable(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
 		return true
 	}
 	if pgconn.Timeout(err) || pgconn.SafeToRetry(err) {
 		return true
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
 		switch pgErr.Code {
 		case "57014", // query_canceled (statement_timeout)
 			"57P01", "57P02", "57P03", // admin/crash shutdown, cannot connect now

@@ -43,11 +43,17 @@ func TestCheckRuntimeRole(t *testing.T) {
 			ident := role // lower-case letters, digits and _: no quoting needed
 			cleanup := func() {
 				ctx := context.Background()
-				d.Owner.Exec(ctx, "ALTER TABLE projects OWNER TO CURRENT_USER")
-				d.Owner.Exec(ctx, "REVOKE CONNECT ON DATABASE "+pgx.Identifier{d.Name}.Sanitize()+" FROM "+ident)
-				d.Owner.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role + "_bypass"}.Sanitize())
-				d.Owner.Exec(ctx, "DROP OWNED BY "+ident)
-				d.Owner.Exec(ctx, "DROP ROLE IF EXISTS "+ident)
+				for _, sql := range []string{
+					"ALTER TABLE projects OWNER TO CURRENT_USER",
+					"REVOKE CONNECT ON DATABASE " + pgx.Identifier{d.Name}.Sanitize() + " FROM " + ident,
+					"DROP ROLE IF EXISTS " + pgx.Identifier{role + "_bypass"}.Sanitize(),
+					"DROP OWNED BY " + ident,
+					"DROP ROLE IF EXISTS " + ident,
+				} {
+					if _, err := d.Owner.Exec(ctx, sql); err != nil {
+						t.Errorf("cleanup: %s: %v", sql, err)
+					}
+				}
 			}
 			t.Cleanup(cleanup)
 			stmts := "CREATE ROLE " + ident + " LOGIN; GRANT CONNECT ON DATABASE " + pgx.Identifier{d.Name}.Sanitize() + " TO " + ident + ";"

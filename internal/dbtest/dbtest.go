@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -214,7 +215,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 	if _, err := admin.Exec(ctx, migrationLock); err != nil {
 		return "", err
 	}
-	defer admin.Exec(context.WithoutCancel(ctx), migrationUnlock)
+	defer func() { _, _ = admin.Exec(context.WithoutCancel(ctx), migrationUnlock) }() // the lock also ends with the connection
 	for _, pattern := range []string{`tk\_test\_%`, `tk\_fresh\_%`} {
 		if err := dropOld(ctx, admin, pattern, ""); err != nil {
 			return "", err
@@ -341,14 +342,12 @@ func MigrateFresh(ctx context.Context) (string, func() error, error) {
 		return err
 	}
 	if _, err := admin.Exec(ctx, migrationLock); err != nil {
-		dropIt()
-		return "", nil, err
+		return "", nil, errors.Join(err, dropIt())
 	}
 	err = migrate(ctx, ownerURL)
-	admin.Exec(context.WithoutCancel(ctx), migrationUnlock)
-	if err != nil {
-		dropIt()
-		return "", nil, err
+	_, unlockErr := admin.Exec(context.WithoutCancel(ctx), migrationUnlock)
+	if err = errors.Join(err, unlockErr); err != nil {
+		return "", nil, errors.Join(err, dropIt())
 	}
 	return ownerURL, dropIt, nil
 }

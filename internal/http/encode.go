@@ -15,11 +15,11 @@ import (
 // maxBodyBytes bounds every JSON request body.
 const maxBodyBytes = 64 << 10
 
-// decode reads a JSON request body into v strictly: the content type must be
+// Decode reads a JSON request body into v strictly: the content type must be
 // application/json (415), the body at most maxBodyBytes (413), valid UTF-8,
 // one JSON value with no unknown, repeated or wrongly cased fields, no lone
 // surrogate escapes, and nothing after it (400).
-func decode(r *http.Request, v any) error {
+func Decode(r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "Send a JSON body with Content-Type: application/json.")
@@ -73,8 +73,8 @@ func jsonError(err error) error {
 	}
 }
 
-// respond writes v as JSON with the given status.
-func respond(w http.ResponseWriter, status int, v any) error {
+// Respond writes v as JSON with the given status.
+func Respond(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v == nil {

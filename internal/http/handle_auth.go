@@ -31,7 +31,7 @@ func (s *Server) handleSignup() Handler {
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := Decode(r, &req); err != nil {
 			return err
 		}
 		u, err := s.identity.SignUp(r.Context(), req.Email, req.Password, req.Name)
@@ -41,7 +41,7 @@ func (s *Server) handleSignup() Handler {
 		if err := s.sessions.Login(r, u.ID); err != nil {
 			return err
 		}
-		return respond(w, http.StatusCreated, userResponse{User: toUserJSON(u)})
+		return Respond(w, http.StatusCreated, userResponse{User: toUserJSON(u)})
 	}
 }
 
@@ -55,7 +55,7 @@ func (s *Server) handleLogin() Handler {
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := Decode(r, &req); err != nil {
 			return err
 		}
 		if err := s.limitAccount(w, r, req.Email); err != nil {
@@ -80,7 +80,7 @@ func (s *Server) handleLogin() Handler {
 			}
 			return identity.ErrInvalidCredentials
 		}
-		return respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+		return Respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
 	}
 }
 

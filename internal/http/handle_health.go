@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"net/http"
@@ -11,7 +12,7 @@ import (
 // handleHealthz reports that the process is up; it checks nothing else.
 func (s *Server) handleHealthz() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return respond(w, http.StatusOK, map[string]string{"status": "ok"})
+		return Respond(w, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
 
@@ -49,14 +50,17 @@ func (s *Server) handleReadyz() Handler {
 		wg.Wait()
 		w.Header().Set("Cache-Control", "no-store")
 		if res.Status != "ok" {
-			return respond(w, http.StatusServiceUnavailable, res)
+			return Respond(w, http.StatusServiceUnavailable, res)
 		}
-		return respond(w, http.StatusOK, res)
+		return Respond(w, http.StatusOK, res)
 	}
 }
 
 //go:embed openapi.yaml
 var openAPI []byte
+
+// OpenAPI returns openapi.yaml, the API description the server serves.
+func OpenAPI() []byte { return bytes.Clone(openAPI) }
 
 // handleOpenAPI serves the API description.
 func handleOpenAPI() Handler {

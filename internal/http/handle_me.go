@@ -79,7 +79,7 @@ func (s *Server) handleMe() Handler {
 			tj := toTenantJSON(current.Tenant)
 			res.Tenant, res.Role = &tj, &current.Role
 		}
-		return respond(w, http.StatusOK, res)
+		return Respond(w, http.StatusOK, res)
 	}
 }
 
@@ -112,7 +112,7 @@ func (s *Server) handleListSessions() Handler {
 				IP: ss.IP, UserAgent: ss.UserAgent, Current: ss.ID == p.SessionID,
 			}
 		}
-		return respond(w, http.StatusOK, res)
+		return Respond(w, http.StatusOK, res)
 	}
 }
 
@@ -165,7 +165,7 @@ func (s *Server) handleSwitchTenant() Handler {
 			return err
 		}
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := Decode(r, &req); err != nil {
 			return err
 		}
 		tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
@@ -179,7 +179,7 @@ func (s *Server) handleSwitchTenant() Handler {
 				if err := s.sessions.SwitchTenant(r.Context(), t.ID); err != nil {
 					return err
 				}
-				return respond(w, http.StatusOK, response{Tenant: toTenantJSON(t.Tenant)})
+				return Respond(w, http.StatusOK, response{Tenant: toTenantJSON(t.Tenant)})
 			}
 		}
 		return identity.ErrTenantNotFound

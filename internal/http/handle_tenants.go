@@ -24,14 +24,14 @@ func (s *Server) handleCreateTenant() Handler {
 			return err
 		}
 		var req request
-		if err := decode(r, &req); err != nil {
+		if err := Decode(r, &req); err != nil {
 			return err
 		}
 		t, err := s.identity.CreateTenant(r.Context(), p.UserID, req.Name, req.Slug)
 		if err != nil {
 			return err
 		}
-		return respond(w, http.StatusCreated, response{Tenant: toTenantJSON(t)})
+		return Respond(w, http.StatusCreated, response{Tenant: toTenantJSON(t)})
 	}
 }
 
@@ -57,7 +57,7 @@ func (s *Server) handleListTenants() Handler {
 		for i, t := range list {
 			res.Tenants[i] = tenantRoleJSON{tenantJSON: toTenantJSON(t.Tenant), Role: t.Role}
 		}
-		return respond(w, http.StatusOK, res)
+		return Respond(w, http.StatusOK, res)
 	}
 }
 
@@ -85,6 +85,6 @@ func (s *Server) handleListMembers() Handler {
 		for i, m := range list {
 			res.Members[i] = memberJSON{UserID: m.UserID, Email: m.Email, Name: m.Name, Role: m.Role}
 		}
-		return respond(w, http.StatusOK, res)
+		return Respond(w, http.StatusOK, res)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,13 +116,39 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// noStore marks responses to authenticated routes as uncacheable.
+// noStore marks API responses as uncacheable: they are per caller. It runs
+// outside the session middleware, which adds Cache-Control:
+// no-cache="Set-Cookie" whenever it sets a cookie, and leaves exactly one
+// Cache-Control: no-store (which forbids more than that) on the response.
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(&noStoreWriter{ResponseWriter: w}, r)
 	})
 }
+
+type noStoreWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *noStoreWriter) WriteHeader(status int) {
+	if !w.wrote {
+		w.wrote = true
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *noStoreWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *noStoreWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // timeout bounds the work of one request through its context.
 func timeout(d time.Duration) func(http.Handler) http.Handler {
@@ -155,8 +182,8 @@ func realIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 			client, err := netip.ParseAddr(host)
 			if err == nil && len(trusted) > 0 && isTrusted(client) {
 				hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-				for i := len(hops) - 1; i >= 0; i-- {
-					a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+				for _, hop := range slices.Backward(hops) {
+					a, err := netip.ParseAddr(strings.TrimSpace(hop))
 					if err != nil {
 						break
 					}

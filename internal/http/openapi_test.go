@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"fmt"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,18 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/tenantkit/tenantkit/internal/session"
-	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
-// These tests keep openapi.yaml (served at /api/openapi.yaml) and routes.go
-// in step, and check the document holds together: unique operationIds, a
-// success and (where a session is needed) a 401 response on every
-// operation, and no $ref that points nowhere.
+// These tests check that openapi.yaml (served at /api/openapi.yaml) holds
+// together: unique operationIds, a success and (where a session is needed) a
+// 401 response on every operation, and no $ref that points nowhere. That it
+// describes every route of the wired app, the components' included, is
+// tested in internal/app (TestOpenAPIDescribesEveryRoute).
 
 // openAPIDoc is the part of an OpenAPI 3.1 document these tests read.
 type openAPIDoc struct {
@@ -112,52 +107,6 @@ func (p openAPIPathItem) operations() map[string]*openAPIOperation {
 	return ops
 }
 
-// routerOperations returns the set of "METHOD /path" of the real router.
-func routerOperations(t *testing.T) map[string]bool {
-	t.Helper()
-	// Only the session middleware needs its dependency at construction
-	// (chi builds the middleware chain as routes are added); nothing here
-	// serves a request, so the store stays nil.
-	log := slog.New(slog.DiscardHandler)
-	srv := NewServer(Config{
-		Logger:   log,
-		Sessions: session.NewManager(nil, session.Config{Logger: log}),
-		Resolver: tenancy.NewResolver(tenancy.DefaultSources(), "", nil),
-	})
-	router, ok := srv.routes().(chi.Routes)
-	if !ok {
-		t.Fatalf("routes() returned %T, not a chi router", srv.routes())
-	}
-	ops := map[string]bool{}
-	err := chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		// chi joins a mounted router's pattern to its routes' ("/api/*" +
-		// "/me" becomes "/api/me"); a route at a sub-router's root comes
-		// out with a trailing slash, which OpenAPI paths do not have.
-		if len(route) > 1 {
-			route = strings.TrimSuffix(route, "/")
-		}
-		ops[method+" "+route] = true
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walk routes: %v", err)
-	}
-	return ops
-}
-
-func TestOpenAPIDescribesEveryRoute(t *testing.T) {
-	// Sets, not lists, so that a near-miss ("/revoke-other" for
-	// "/revoke-others") shows as one whole line out and one in.
-	_, ops := loadOpenAPI(t)
-	spec := map[string]bool{}
-	for _, op := range ops {
-		spec[op.String()] = true
-	}
-	if diff := cmp.Diff(routerOperations(t), spec); diff != "" {
-		t.Errorf("routes.go and openapi.yaml disagree (-route missing from openapi.yaml, +operation with no route):\n%s", diff)
-	}
-}
-
 func TestOpenAPIOperations(t *testing.T) {
 	doc, ops := loadOpenAPI(t)
 	if len(ops) == 0 {
@@ -236,7 +185,7 @@ func resolveRef(root *yaml.Node, ref string) error {
 	}
 	pointer, err := url.PathUnescape(fragment)
 	if err != nil {
-		return fmt.Errorf("bad URI fragment: %v", err)
+		return fmt.Errorf("bad URI fragment: %w", err)
 	}
 	n := root
 	if n.Kind == yaml.DocumentNode {

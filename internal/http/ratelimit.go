@@ -13,9 +13,15 @@ import (
 // Counters live in the process; with several instances each counts alone
 // (swap in httprate's Redis counter to share them).
 type RateLimits struct {
-	AuthPerIP       int // requests per minute per IP to /api/auth/*; default 30
-	LoginPerAccount int // login attempts per minute per email; default 10
+	AuthPerIP       int // requests per minute per IP to /api/auth/*
+	LoginPerAccount int // login attempts per minute per email
 }
+
+// The limits a zero RateLimits field takes.
+const (
+	DefaultAuthPerIP       = 30
+	DefaultLoginPerAccount = 10
+)
 
 type limiters struct {
 	ip      *httprate.RateLimiter
@@ -24,10 +30,10 @@ type limiters struct {
 
 func newLimiters(rl RateLimits) limiters {
 	if rl.AuthPerIP <= 0 {
-		rl.AuthPerIP = 30
+		rl.AuthPerIP = DefaultAuthPerIP
 	}
 	if rl.LoginPerAccount <= 0 {
-		rl.LoginPerAccount = 10
+		rl.LoginPerAccount = DefaultLoginPerAccount
 	}
 	return limiters{
 		ip:      httprate.NewRateLimiter(rl.AuthPerIP, time.Minute),

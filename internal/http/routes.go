@@ -32,15 +32,15 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.Route("/api", func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)
+		r.Use(noStore, s.sessions.LoadAndSave, s.auth.Authenticate)
 
 		// Public.
-		r.With(s.limitByIP, noStore).Post("/auth/signup", s.handle(s.handleSignup()))
-		r.With(s.limitByIP, noStore).Post("/auth/login", s.handle(s.handleLogin()))
+		r.With(s.limitByIP).Post("/auth/signup", s.handle(s.handleSignup()))
+		r.With(s.limitByIP).Post("/auth/login", s.handle(s.handleLogin()))
 
 		// Authenticated.
 		r.Group(func(r chi.Router) {
-			r.Use(s.auth.Require, noStore)
+			r.Use(s.auth.Require)
 			r.Post("/auth/logout", s.handle(s.handleLogout()))
 			r.Get("/me", s.handle(s.handleMe()))
 			r.Get("/me/sessions", s.handle(s.handleListSessions()))
@@ -54,11 +54,10 @@ func (s *Server) routes() http.Handler {
 			// prefix, the subdomain or the session, in the configured order.
 			tenantRoutes := func(r chi.Router) {
 				r.Get("/members", s.tenantScoped(s.handleListMembers()))
-				r.Get("/projects", s.tenantScoped(s.handleListProjects()))
-				r.Post("/projects", s.tenantScoped(s.handleCreateProject()))
-				r.Get("/projects/{id}", s.tenantScoped(s.handleGetProject()))
-				r.Patch("/projects/{id}", s.tenantScoped(s.handleRenameProject()))
-				r.Delete("/projects/{id}", s.tenantScoped(s.handleDeleteProject()))
+				// The domain components' routes (internal/app lists them).
+				for _, c := range s.components {
+					c.Routes(tenantRouter{s: s, r: r})
+				}
 			}
 			r.Group(tenantRoutes)
 			if s.resolver.PathEnabled() {

@@ -2,16 +2,19 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
-	"github.com/tenantkit/tenantkit/internal/projects"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 	"github.com/tenantkit/tenantkit/web"
@@ -36,39 +39,42 @@ type Config struct {
 	Sessions *session.Manager
 	Tenancy  *tenancy.Manager
 	Resolver *tenancy.Resolver
-	Projects *projects.Service
+
+	// Components are the domain components; each adds its tenant-scoped
+	// routes (see Component).
+	Components []Component
 }
 
 // Server is the HTTP API.
 type Server struct {
-	log      *slog.Logger
-	https    bool
-	checks   []Check
-	identity *identity.Service
-	sessions *session.Manager
-	tenancy  *tenancy.Manager
-	resolver *tenancy.Resolver
-	projects *projects.Service
-	auth     *auth.Middleware
-	limits   limiters
-	pages    *template.Template
-	draining atomic.Bool
-	handler  http.Handler
+	log        *slog.Logger
+	https      bool
+	checks     []Check
+	identity   *identity.Service
+	sessions   *session.Manager
+	tenancy    *tenancy.Manager
+	resolver   *tenancy.Resolver
+	components []Component
+	auth       *auth.Middleware
+	limits     limiters
+	pages      *template.Template
+	draining   atomic.Bool
+	handler    http.Handler
 }
 
 // NewServer wires the middleware and routes.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		log:      cfg.Logger,
-		https:    cfg.HTTPS,
-		checks:   cfg.ReadyChecks,
-		identity: cfg.Identity,
-		sessions: cfg.Sessions,
-		tenancy:  cfg.Tenancy,
-		resolver: cfg.Resolver,
-		projects: cfg.Projects,
-		limits:   newLimiters(cfg.RateLimits),
-		pages:    template.Must(web.Templates()),
+		log:        cfg.Logger,
+		https:      cfg.HTTPS,
+		checks:     cfg.ReadyChecks,
+		identity:   cfg.Identity,
+		sessions:   cfg.Sessions,
+		tenancy:    cfg.Tenancy,
+		resolver:   cfg.Resolver,
+		components: cfg.Components,
+		limits:     newLimiters(cfg.RateLimits),
+		pages:      template.Must(web.Templates()),
 	}
 	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
 	if cfg.RequestTimeout <= 0 {
@@ -82,7 +88,7 @@ func NewServer(cfg Config) *Server {
 
 	// Outermost first: every response gets an id, a log line and the
 	// security headers, even the ones the inner layers reject.
-	var h http.Handler = s.routes()
+	var h = s.routes()
 	h = csrf.Handler(h)
 	h = timeout(cfg.RequestTimeout)(h)
 	h = realIP(cfg.TrustedProxies)(h)
@@ -110,4 +116,22 @@ func (s *Server) handle(h Handler) http.HandlerFunc {
 			s.writeError(w, r, err)
 		}
 	}
+}
+
+// Walk calls fn for every route the server answers ("GET", "/api/me"), for
+// the test that keeps openapi.yaml and the routes in step.
+func (s *Server) Walk(fn func(method, route string) error) error {
+	router, ok := s.routes().(chi.Routes)
+	if !ok {
+		return errors.New("httpapi: routes are not a chi router")
+	}
+	return chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		// chi joins a mounted router's pattern to its routes' ("/api/*" +
+		// "/me" becomes "/api/me"); a route at a sub-router's root comes
+		// out with a trailing slash, which OpenAPI paths do not have.
+		if len(route) > 1 {
+			route = strings.TrimSuffix(route, "/")
+		}
+		return fn(method, route)
+	})
 }

@@ -37,7 +37,7 @@ func checkStrictJSON(body []byte, v any) error {
 			break
 		}
 		if err != nil {
-			return nil // syntax errors are reported by the real decode
+			return nil //nolint:nilerr // syntax errors are the real decoder's to report
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -96,8 +96,8 @@ func jsonFieldNames(v any) map[string]bool {
 	}
 	t = t.Elem()
 	names := make(map[string]bool, t.NumField())
-	for i := range t.NumField() {
-		f := t.Field(i)
+	for f := range t.Fields() {
+		f := f
 		if !f.IsExported() {
 			continue
 		}

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/tenantkit/tenantkit/internal/problem"
 )
 
 func TestDecodeStrict(t *testing.T) {
@@ -38,12 +41,12 @@ func TestDecodeStrict(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.in))
 			r.Header.Set("Content-Type", "application/json; charset=utf-8")
 			var v body
-			err := decode(r, &v)
+			err := Decode(r, &v)
 			if (err != nil) != tt.wantErr {
-				t.Fatalf("decode(%s) = %v, want error: %v", tt.in, err, tt.wantErr)
+				t.Fatalf("Decode(%s) = %v, want error: %v", tt.in, err, tt.wantErr)
 			}
 			if err != nil {
-				if he, ok := err.(*Error); !ok || he.Status != http.StatusBadRequest || he.Code != "invalid_json" {
+				if he, ok := errors.AsType[*problem.Error](err); !ok || he.Status != http.StatusBadRequest || he.Code != "invalid_json" {
 					t.Errorf("error = %#v, want 400 invalid_json", err)
 				}
 			}
@@ -61,13 +64,13 @@ func FuzzDecode(f *testing.F) {
 		var v struct {
 			Name string `json:"name"`
 		}
-		err := decode(r, &v)
+		err := Decode(r, &v)
 		if err == nil && strings.ContainsRune(v.Name, '\uFFFD') && !strings.ContainsRune(in, '\uFFFD') && !strings.Contains(strings.ToLower(in), `\ufffd`) {
-			t.Errorf("decode(%q) accepted a name with a replacement character: %q", in, v.Name)
+			t.Errorf("Decode(%q) accepted a name with a replacement character: %q", in, v.Name)
 		}
 		if err != nil {
-			if he, ok := err.(*Error); !ok || he.Status >= 500 {
-				t.Errorf("decode(%q) = %v, want a 4xx *Error", in, err)
+			if he, ok := errors.AsType[*problem.Error](err); !ok || he.Status >= 500 {
+				t.Errorf("Decode(%q) = %v, want a 4xx problem", in, err)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/http"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
@@ -56,9 +57,7 @@ func (b *bufferedResponse) Write(p []byte) (int, error) {
 }
 
 func (b *bufferedResponse) flushTo(w http.ResponseWriter) {
-	for k, v := range b.header {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), b.header)
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}

@@ -2,43 +2,48 @@ package identity
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tenantkit/tenantkit/internal/problem"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
-// Errors returned by Service. Compare with errors.Is. Field problems with
-// the input come back as validation.Errors instead.
+// Errors returned by Service, each with the problem response it is answered
+// with (see package problem). Compare with errors.Is. Field problems with the
+// input come back as validation.Errors instead.
 var (
 	// ErrEmailTaken: another user has this email address (compared
 	// case-insensitively).
-	ErrEmailTaken = errors.New("email address already registered")
+	ErrEmailTaken = problem.New(http.StatusConflict, "email_taken", "An account with this email already exists.")
 	// ErrWeakPassword: the password is too short, too common or matches the
-	// email address or name. It is wrapped with a reason that is safe to
-	// show the user ("weak password: use at least 8 characters").
-	ErrWeakPassword = errors.New("weak password")
+	// email address or name. SignUp returns a copy whose Detail says which,
+	// in words safe to show the user (WithDetail).
+	ErrWeakPassword = problem.New(http.StatusUnprocessableEntity, "weak_password", "The password is too weak.")
 	// ErrInvalidCredentials: the email is unknown, the password wrong or the
 	// user disabled. Deliberately one error, so a login answer never tells
 	// which.
-	ErrInvalidCredentials = errors.New("invalid email or password")
+	ErrInvalidCredentials = problem.New(http.StatusUnauthorized, "invalid_credentials", "The email or password is incorrect.")
 	// ErrUserNotFound: no user has this id; from CreateTenant also when
-	// the would-be owner is disabled.
-	ErrUserNotFound = errors.New("user not found")
+	// the would-be owner is disabled. Callers hold a session for that user,
+	// so it is answered like a request without one.
+	ErrUserNotFound = problem.New(http.StatusUnauthorized, "unauthenticated", "Sign in to continue.")
 	// ErrSlugTaken: another tenant has this slug.
-	ErrSlugTaken = errors.New("tenant slug already taken")
+	ErrSlugTaken = problem.New(http.StatusConflict, "slug_taken", "This tenant slug is taken.")
 	// ErrTenantNotFound: no tenant has this id or slug.
-	ErrTenantNotFound = errors.New("tenant not found")
+	ErrTenantNotFound = problem.New(http.StatusNotFound, "tenant_not_found", "No such tenant.")
 	// ErrNotMember: the user has no membership in the tenant, is disabled,
-	// or the transaction is not scoped to that tenant.
-	ErrNotMember = errors.New("not a member of the tenant")
+	// or the transaction is not scoped to that tenant. Answered exactly
+	// like a tenant that does not exist.
+	ErrNotMember = problem.New(http.StatusNotFound, "tenant_not_found", "No such tenant.")
 	// ErrAlreadyMember: AddMember for a user who already has a membership.
-	ErrAlreadyMember = errors.New("already a member of the tenant")
+	ErrAlreadyMember = problem.New(http.StatusConflict, "already_member", "This user is already a member of the tenant.")
 	// ErrBusy: every password-hashing slot stayed taken for
 	// Config.MaxHashWait, so SignUp or Authenticate gave up without running
-	// the KDF. The HTTP layer answers 503 with Retry-After. Authenticate
-	// returns it whether or not the account exists.
-	ErrBusy = errors.New("too many password checks in flight; try again")
+	// the KDF. Answered 503 with Retry-After. Authenticate returns it
+	// whether or not the account exists.
+	ErrBusy = problem.New(http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly.")
 )
 
 // SQLSTATE codes mapped below (PostgreSQL appendix A).

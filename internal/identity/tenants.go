@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantkit/tenantkit/internal/identity/identitydb"
+	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
@@ -39,7 +39,7 @@ func (s *Service) SignUp(ctx context.Context, email, password, name string) (Use
 	}
 	password = normalizePassword(password)
 	if reason := s.policy.weakness(password, email, name); reason != "" {
-		return User{}, fmt.Errorf("%w: %s", ErrWeakPassword, reason)
+		return User{}, ErrWeakPassword.WithDetail("The password is too weak: " + reason + ".")
 	}
 
 	// Hash before the transaction opens, so no connection is held while

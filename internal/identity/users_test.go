@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/problem"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
@@ -126,9 +127,13 @@ func TestSignUpRejects(t *testing.T) {
 func TestSignUpWeakPasswordReason(t *testing.T) {
 	s, _ := newTestService(t, Config{})
 	_, err := s.SignUp(t.Context(), uniqueEmail(), "short", "Ada")
-	// The HTTP layer shows this text to the user.
-	if got, want := err.Error(), "weak password: use at least 8 characters"; got != want {
-		t.Errorf("error = %q, want %q", got, want)
+	// The HTTP layer shows the problem's detail to the user.
+	pe, ok := errors.AsType[*problem.Error](err)
+	if !ok || !errors.Is(err, ErrWeakPassword) {
+		t.Fatalf("error = %v, want a detailed ErrWeakPassword", err)
+	}
+	if got, want := pe.Detail, "The password is too weak: use at least 8 characters."; got != want {
+		t.Errorf("detail = %q, want %q", got, want)
 	}
 }
 
@@ -216,7 +221,7 @@ func TestAuthenticate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := probe.calls.Load()
 			got, err := s.Authenticate(t.Context(), tt.email, tt.password)
-			if !errors.Is(err, tt.want) || (tt.want != nil && err != tt.want) {
+			if !errors.Is(err, tt.want) || (tt.want != nil && err != tt.want) { //nolint:errorlint // the sentinel itself, unwrapped
 				t.Fatalf("Authenticate = %v, want %v", err, tt.want)
 			}
 			if tt.want == nil {

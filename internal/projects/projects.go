@@ -4,39 +4,52 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/tenantkit/tenantkit/internal/projects/projectsdb"
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/problem"
+	"github.com/tenantkit/tenantkit/internal/projects/internal/projectsdb"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
-// Sentinel errors; the HTTP layer maps them to problem responses.
+// Errors of the component, each with the problem response it is answered with.
 var (
-	ErrNotFound  = errors.New("project not found")
-	ErrNameTaken = errors.New("project name taken")
+	ErrNotFound  = problem.New(http.StatusNotFound, "not_found", "No such project.")
+	ErrInUse     = problem.New(http.StatusConflict, "project_in_use", "Other records refer to this project; delete or change them first.")
+	ErrNameTaken = problem.New(http.StatusConflict, "name_taken", "A project with this name already exists in this tenant.")
 )
 
-// MaxList bounds how many projects one list call returns.
-const MaxList = 500
-
-// MaxNameLength is the longest project name, in characters.
-const MaxNameLength = 200
-
-// Project is one project of the current tenant.
+// Project is one project of the current tenant, as the API shows it.
 type Project struct {
-	ID        uuid.UUID
-	Name      string
-	CreatedBy uuid.UUID
-	CreatedAt time.Time
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	CreatedBy uuid.UUID `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Service is the projects API. It is stateless today; a fork adds its
-// dependencies (an event publisher, a clock) here.
+// key is the project's position in the list order.
+func (p Project) key() httpapi.Key { return httpapi.Key{CreatedAt: p.CreatedAt, ID: p.ID} }
+
+// Input is a new project.
+type Input struct {
+	Name string `json:"name"`
+}
+
+// Patch changes a project; a nil field is left as it is.
+type Patch struct {
+	Name *string `json:"name"`
+}
+
+// Service is the projects API. It holds no connection: its queries run on
+// the request's tenant transaction. A fork adds its dependencies (a clock,
+// an event publisher) here.
 type Service struct{}
 
 // NewService returns a Service.
@@ -51,16 +64,15 @@ func queries(ctx context.Context) (*projectsdb.Queries, tenancy.Scope, error) {
 	return projectsdb.New(tenancy.DB(ctx)), scope, nil
 }
 
-// List returns up to limit projects (at most MaxList), oldest first.
-func (s *Service) List(ctx context.Context, limit int) ([]Project, error) {
+// List returns up to limit projects after the one at after, oldest first.
+func (s *Service) List(ctx context.Context, after httpapi.Key, limit int) ([]Project, error) {
 	q, scope, err := queries(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > MaxList {
-		limit = MaxList
-	}
-	rows, err := q.ListProjects(ctx, projectsdb.ListProjectsParams{TenantID: scope.TenantID, MaxRows: int32(limit)})
+	rows, err := q.ListProjects(ctx, projectsdb.ListProjectsParams{
+		TenantID: scope.TenantID, AfterCreatedAt: after.CreatedAt, AfterID: after.ID, MaxRows: int32(limit),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
@@ -71,17 +83,21 @@ func (s *Service) List(ctx context.Context, limit int) ([]Project, error) {
 	return out, nil
 }
 
-// Create adds a project named name, created by the calling user.
-func (s *Service) Create(ctx context.Context, name string) (Project, error) {
+// Create adds a project, created by the calling user.
+func (s *Service) Create(ctx context.Context, in Input) (Project, error) {
 	q, scope, err := queries(ctx)
 	if err != nil {
 		return Project{}, err
 	}
-	name, err = cleanName(name)
-	if err != nil {
+	var problems validation.Errors
+	in.Name = cleanText(&problems, "name", in.Name, 200)
+	if err := problems.Err(); err != nil {
 		return Project{}, err
 	}
-	r, err := q.CreateProject(ctx, projectsdb.CreateProjectParams{TenantID: scope.TenantID, Name: name, CreatedBy: scope.UserID})
+	r, err := q.CreateProject(ctx, projectsdb.CreateProjectParams{
+		TenantID: scope.TenantID, CreatedBy: scope.UserID,
+		Name: in.Name,
+	})
 	if err != nil {
 		return Project{}, mapErr("create project", err)
 	}
@@ -101,19 +117,25 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
 	return Project(r), nil
 }
 
-// Rename changes a project's name.
-func (s *Service) Rename(ctx context.Context, id uuid.UUID, name string) (Project, error) {
+// Update changes the fields of a project that p sets.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (Project, error) {
 	q, scope, err := queries(ctx)
 	if err != nil {
 		return Project{}, err
 	}
-	name, err = cleanName(name)
-	if err != nil {
+	var problems validation.Errors
+	if p.Name != nil {
+		*p.Name = cleanText(&problems, "name", *p.Name, 200)
+	}
+	if err := problems.Err(); err != nil {
 		return Project{}, err
 	}
-	r, err := q.RenameProject(ctx, projectsdb.RenameProjectParams{TenantID: scope.TenantID, ID: id, Name: name})
+	r, err := q.UpdateProject(ctx, projectsdb.UpdateProjectParams{
+		TenantID: scope.TenantID, ID: id,
+		Name: p.Name,
+	})
 	if err != nil {
-		return Project{}, mapErr("rename project", err)
+		return Project{}, mapErr("update project", err)
 	}
 	return Project(r), nil
 }
@@ -134,24 +156,50 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return nil
 }
 
-// cleanName trims name and checks it is 1..MaxNameLength visible
-// characters, by the rule shared with user and tenant names
-// (validation.CleanText).
-func cleanName(name string) (string, error) {
-	name, problem := validation.CleanText(name, MaxNameLength)
+// cleanText trims a text field and checks it is 1..max visible characters,
+// by the rule shared with user and tenant names (validation.CleanText).
+func cleanText(problems *validation.Errors, field, value string, max int) string {
+	value, problem := validation.CleanText(value, max)
 	if problem != "" {
-		return "", validation.Errors{{Field: "name", Detail: problem}}
+		problems.Add(field, problem)
 	}
-	return name, nil
+	return value
 }
 
+// constraintField names the input field each constraint guards.
+var constraintField = map[string]string{
+	"projects_name_check": "name",
+}
+
+// mapErr turns driver errors into the component's errors and field
+// problems, so no driver text reaches a response.
 func mapErr(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ErrNotFound
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "projects_tenant_id_name_key" {
-		return ErrNameTaken
+	pgErr, ok := errors.AsType[*pgconn.PgError](err)
+	if !ok {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
+		switch pgErr.ConstraintName {
+		case "projects_tenant_id_name_key":
+			return ErrNameTaken
+		}
+	case "23503": // foreign_key_violation
+		if pgErr.TableName != "projects" {
+			return ErrInUse // another table's row refers to this one
+		}
+		if field, ok := constraintField[pgErr.ConstraintName]; ok {
+			return validation.Errors{{Field: field, Detail: "refers to nothing in this tenant"}}
+		}
+	case "23514", "23502": // check_violation, not_null_violation
+		if field, ok := constraintField[pgErr.ConstraintName]; ok {
+			return validation.Errors{{Field: field, Detail: "is invalid"}}
+		}
+	case "22001", "22P02", "22P05", "22021", "22003": // value too long, malformed, untranslatable, invalid UTF-8, out of range
+		return validation.Errors{{Field: "input", Detail: "contains a value that cannot be stored"}}
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -294,8 +294,12 @@ func TestDBOutsideRunFailsClosed(t *testing.T) {
 	if _, err := db.Exec(t.Context(), "SELECT 1"); !errors.Is(err, tenancy.ErrNoTenant) {
 		t.Errorf("Exec: got %v, want ErrNoTenant", err)
 	}
-	if _, err := db.Query(t.Context(), "SELECT 1"); !errors.Is(err, tenancy.ErrNoTenant) {
+	rows, err := db.Query(t.Context(), "SELECT 1")
+	if !errors.Is(err, tenancy.ErrNoTenant) {
 		t.Errorf("Query: got %v, want ErrNoTenant", err)
+	}
+	if rows != nil {
+		rows.Close()
 	}
 	if err := db.QueryRow(t.Context(), "SELECT 1").Scan(new(int)); !errors.Is(err, tenancy.ErrNoTenant) {
 		t.Errorf("QueryRow: got %v, want ErrNoTenant", err)
@@ -337,7 +341,7 @@ func TestNoLeakAcrossPooledConnection(t *testing.T) {
 					t.Fatal("want the panic to propagate")
 				}
 			}()
-			m.Run(t.Context(), w.tenantB, w.userB, func(ctx context.Context) error { panic("handler bug") })
+			_ = m.Run(t.Context(), w.tenantB, w.userB, func(ctx context.Context) error { panic("handler bug") })
 		}},
 		{"cancelled context", func(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())

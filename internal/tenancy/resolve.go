@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/identity"
@@ -34,14 +34,15 @@ func DefaultSources() []Source {
 // HeaderName is the request header that names a tenant.
 const HeaderName = "X-Tenant"
 
-// PathParam is the chi URL parameter that names a tenant.
+// PathParam is the path wildcard that names a tenant (/api/t/{tenant}/…),
+// read with http.Request.PathValue.
 const PathParam = "tenant"
 
 // ParseSources parses a comma-separated list such as "header,path,session".
 func ParseSources(s string) ([]Source, error) {
 	var out []Source
 	seen := map[Source]bool{}
-	for _, part := range strings.Split(s, ",") {
+	for part := range strings.SplitSeq(s, ",") {
 		src := Source(strings.TrimSpace(part))
 		switch src {
 		case SourceHeader, SourcePath, SourceSubdomain, SourceSession:
@@ -77,12 +78,7 @@ func NewResolver(sources []Source, baseDomain string, tenants Tenants) *Resolver
 // PathEnabled reports whether the /t/{tenant} path prefix is a configured
 // source; routes.go mounts the prefixed routes only then.
 func (r *Resolver) PathEnabled() bool {
-	for _, s := range r.sources {
-		if s == SourcePath {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(r.sources, SourcePath)
 }
 
 // Resolve returns the id of the tenant the request names: the first
@@ -103,7 +99,7 @@ func (r *Resolver) Resolve(req *http.Request, sessionTenant uuid.UUID) (uuid.UUI
 		if err != nil {
 			return uuid.Nil, err
 		}
-		if path := chi.URLParam(req, PathParam); src != SourcePath && path != "" {
+		if path := req.PathValue(PathParam); src != SourcePath && path != "" {
 			// A path naming no tenant conflicts too, so the answer never
 			// tells a non-member whether a slug exists.
 			pathID, err := r.lookup(req.Context(), path)
@@ -140,7 +136,7 @@ func (r *Resolver) ref(req *http.Request, src Source, sessionTenant uuid.UUID) s
 	case SourceHeader:
 		return strings.TrimSpace(req.Header.Get(HeaderName))
 	case SourcePath:
-		return chi.URLParam(req, PathParam)
+		return req.PathValue(PathParam)
 	case SourceSubdomain:
 		return r.subdomain(req.Host)
 	case SourceSession:

@@ -1,13 +1,11 @@
 package tenancy_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/identity"
@@ -71,9 +69,7 @@ func TestResolve(t *testing.T) {
 				req.Host = tt.req.host
 			}
 			if tt.req.path != "" {
-				rctx := chi.NewRouteContext()
-				rctx.URLParams.Add(tenancy.PathParam, tt.req.path)
-				req = req.WithContext(context.WithValue(req.Context(), chi.RouteCtxKey, rctx))
+				req.SetPathValue(tenancy.PathParam, tt.req.path)
 			}
 			got, err := r.Resolve(req, tt.req.session)
 			if !errors.Is(err, tt.wantErr) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,19 +13,22 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/problem"
 )
 
-// Sentinel errors; the HTTP layer maps them to problem responses.
+// Errors of the tenant context, each with its problem response.
 var (
 	// ErrTenantNotFound: no such tenant, or the caller is not a member.
-	ErrTenantNotFound = errors.New("tenant not found")
+	ErrTenantNotFound = problem.New(http.StatusNotFound, "tenant_not_found", "No such tenant.")
 	// ErrTenantRequired: a tenant-scoped request named no tenant.
-	ErrTenantRequired = errors.New("tenant required")
+	ErrTenantRequired = problem.New(http.StatusBadRequest, "tenant_required",
+		"Name a tenant with the X-Tenant header, the /api/t/{tenant} path or PUT /api/me/tenant.")
 	// ErrTenantConflict: the URL path names one tenant, another source a
 	// different one.
-	ErrTenantConflict = errors.New("tenant conflict")
+	ErrTenantConflict = problem.New(http.StatusBadRequest, "tenant_conflict",
+		"The /api/t/{tenant} path and another source (X-Tenant, subdomain or session) name different tenants.")
 	// ErrUnavailable: no database connection could be had in time.
-	ErrUnavailable = errors.New("tenancy: database unavailable")
+	ErrUnavailable = problem.New(http.StatusServiceUnavailable, "unavailable", "The service is temporarily unavailable; try again shortly.")
 )
 
 // Members answers whether a user is an enabled member of a tenant. It runs on
@@ -42,17 +46,18 @@ type Manager struct {
 }
 
 // NewManager returns a Manager. acquireTimeout bounds the wait for a pooled
-// connection; past it Run fails with ErrUnavailable (a 503), so a saturated
-// pool sheds load instead of queueing requests without limit.
+// connection (0: database.DefaultAcquireTimeout); past it Run fails with
+// ErrUnavailable (a 503), so a saturated pool sheds load instead of
+// queueing requests without limit.
 func NewManager(pool *pgxpool.Pool, members Members, acquireTimeout time.Duration) *Manager {
 	if acquireTimeout <= 0 {
-		acquireTimeout = 2 * time.Second
+		acquireTimeout = database.DefaultAcquireTimeout
 	}
 	return &Manager{pool: pool, members: members, acquireTimeout: acquireTimeout}
 }
 
 // TenantRole is the database role tenant transactions run as (see
-// db/migrations/00005_tenant_role.sql): tenant tables under RLS, its own
+// db/migrations/00001_platform.sql): tenant tables under RLS, its own
 // tenant and that tenant's members read-only, nothing else.
 const TenantRole = database.TenantRole
 
@@ -85,7 +90,7 @@ func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(c
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer conn.Release()
 

@@ -15,7 +15,7 @@ import (
 const createProject = `-- name: CreateProject :one
 INSERT INTO projects (tenant_id, name, created_by)
 VALUES ($1, $2, $3)
-RETURNING id, name, created_by, created_at
+RETURNING id, name, created_by, created_at, updated_at
 `
 
 type CreateProjectParams struct {
@@ -29,6 +29,7 @@ type CreateProjectRow struct {
 	Name      string
 	CreatedBy uuid.UUID
 	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (CreateProjectRow, error) {
@@ -39,6 +40,7 @@ func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (C
 		&i.Name,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
@@ -62,7 +64,7 @@ func (q *Queries) DeleteProject(ctx context.Context, arg DeleteProjectParams) (i
 }
 
 const getProject = `-- name: GetProject :one
-SELECT id, name, created_by, created_at
+SELECT id, name, created_by, created_at, updated_at
 FROM projects
 WHERE tenant_id = $1 AND id = $2
 `
@@ -77,6 +79,7 @@ type GetProjectRow struct {
 	Name      string
 	CreatedBy uuid.UUID
 	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (q *Queries) GetProject(ctx context.Context, arg GetProjectParams) (GetProjectRow, error) {
@@ -87,21 +90,25 @@ func (q *Queries) GetProject(ctx context.Context, arg GetProjectParams) (GetProj
 		&i.Name,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
 
 const listProjects = `-- name: ListProjects :many
-SELECT id, name, created_by, created_at
+SELECT id, name, created_by, created_at, updated_at
 FROM projects
 WHERE tenant_id = $1
+  AND (created_at, id) > ($2::timestamptz, $3::uuid)
 ORDER BY created_at, id
-LIMIT $2
+LIMIT $4
 `
 
 type ListProjectsParams struct {
-	TenantID uuid.UUID
-	MaxRows  int32
+	TenantID       uuid.UUID
+	AfterCreatedAt time.Time
+	AfterID        uuid.UUID
+	MaxRows        int32
 }
 
 type ListProjectsRow struct {
@@ -109,10 +116,16 @@ type ListProjectsRow struct {
 	Name      string
 	CreatedBy uuid.UUID
 	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]ListProjectsRow, error) {
-	rows, err := q.db.Query(ctx, listProjects, arg.TenantID, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listProjects,
+		arg.TenantID,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +138,7 @@ func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]L
 			&i.Name,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -136,34 +150,37 @@ func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]L
 	return items, nil
 }
 
-const renameProject = `-- name: RenameProject :one
+const updateProject = `-- name: UpdateProject :one
 UPDATE projects
-SET name = $1
+SET name = coalesce($1, name),
+    updated_at = now()
 WHERE tenant_id = $2 AND id = $3
-RETURNING id, name, created_by, created_at
+RETURNING id, name, created_by, created_at, updated_at
 `
 
-type RenameProjectParams struct {
-	Name     string
+type UpdateProjectParams struct {
+	Name     *string
 	TenantID uuid.UUID
 	ID       uuid.UUID
 }
 
-type RenameProjectRow struct {
+type UpdateProjectRow struct {
 	ID        uuid.UUID
 	Name      string
 	CreatedBy uuid.UUID
 	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-func (q *Queries) RenameProject(ctx context.Context, arg RenameProjectParams) (RenameProjectRow, error) {
-	row := q.db.QueryRow(ctx, renameProject, arg.Name, arg.TenantID, arg.ID)
-	var i RenameProjectRow
+func (q *Queries) UpdateProject(ctx context.Context, arg UpdateProjectParams) (UpdateProjectRow, error) {
+	row := q.db.QueryRow(ctx, updateProject, arg.Name, arg.TenantID, arg.ID)
+	var i UpdateProjectRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.UpdatedAt,
 	)
 	return i, err
 }

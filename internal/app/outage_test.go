@@ -1,8 +1,7 @@
-package httpapi
+package app_test
 
 import (
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,11 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tenantkit/tenantkit/internal/apptest"
 	"github.com/tenantkit/tenantkit/internal/database"
-	"github.com/tenantkit/tenantkit/internal/identity"
-	"github.com/tenantkit/tenantkit/internal/projects"
-	"github.com/tenantkit/tenantkit/internal/session"
-	"github.com/tenantkit/tenantkit/internal/tenancy"
+	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
 
 // outageProxy forwards TCP to Postgres until told to fail: then it cuts
@@ -87,7 +84,7 @@ func (p *outageProxy) set(mode string) {
 func TestDatabaseOutage(t *testing.T) {
 	for _, mode := range []string{"refuse", "hang"} {
 		t.Run(mode, func(t *testing.T) {
-			d := newEnv(t, "postgres").db
+			d := dbtest.New(t)
 			u, err := url.Parse(d.AppURL)
 			if err != nil {
 				t.Fatal(err)
@@ -100,65 +97,48 @@ func TestDatabaseOutage(t *testing.T) {
 			}
 			t.Cleanup(pool.Close)
 
-			// A whole server on the proxied pool, sessions in Postgres.
-			log := slog.New(slog.DiscardHandler)
-			ident, err := identity.New(pool, identity.Config{Argon2: fastArgon2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			e := &env{t: t, db: d, ident: ident}
-			e.sessions = session.NewManager(session.NewPostgresStore(pool), session.Config{
-				Logger:    log,
-				ErrorFunc: func(w http.ResponseWriter, r *http.Request, err error) { e.api.WriteError(w, r, err) },
-			})
-			e.api = NewServer(Config{
-				Logger: log, Identity: ident, Sessions: e.sessions,
-				ReadyChecks: []Check{{Name: "postgres", Check: pool.Ping}},
-				Tenancy:     tenancy.NewManager(pool, ident, time.Second),
-				Resolver:    tenancy.NewResolver(tenancy.DefaultSources(), "", ident),
-				Projects:    projects.NewService(),
-				RateLimits:  RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000},
-			})
-			e.srv = newTestHTTPServer(t, e)
-			user := e.signup("outage")
-			ten := user.createTenant("Outage")
-			c := e.client()
+			// The whole app (app.New, as serve wires it) on the proxied
+			// pool, sessions in Postgres.
+			e := apptest.New(t, apptest.Options{Pool: pool})
+			user := e.Signup("outage")
+			ten := user.CreateTenant("Outage")
+			c := e.Client()
 
-			c.must(http.StatusOK, "GET", "/readyz", nil)
+			c.Must(http.StatusOK, "GET", "/readyz", nil)
 			proxy.set(mode)
 
 			start := time.Now()
-			r := c.do("GET", "/readyz", nil)
+			r := c.Do("GET", "/readyz", nil)
 			if elapsed := time.Since(start); r.Status != http.StatusServiceUnavailable || elapsed > 2*time.Second {
 				t.Errorf("readyz during outage: %d after %v, want 503 within 2s", r.Status, elapsed)
 			}
 			for _, path := range []string{"/api/me", "/api/projects"} {
-				r := user.do("GET", path, nil, hdr{"X-Tenant", ten.ID})
+				r := user.Do("GET", path, nil, apptest.InTenant(ten))
 				if r.Status != http.StatusServiceUnavailable || r.Code(t) != "unavailable" {
 					t.Errorf("%s during outage: %d %s, want 503 unavailable", path, r.Status, r.Body)
 				}
 			}
-			c.must(http.StatusOK, "GET", "/healthz", nil)
+			c.Must(http.StatusOK, "GET", "/healthz", nil)
 
 			proxy.set("up")
 			deadline := time.Now().Add(10 * time.Second)
-			for c.do("GET", "/readyz", nil).Status != http.StatusOK {
+			for c.Do("GET", "/readyz", nil).Status != http.StatusOK {
 				if time.Now().After(deadline) {
 					t.Fatal("readyz did not recover")
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			user.must(http.StatusOK, "GET", "/api/me", nil)
-			user.must(http.StatusOK, "GET", "/api/projects", nil, hdr{"X-Tenant", ten.ID})
+			user.Must(http.StatusOK, "GET", "/api/me", nil)
+			user.Must(http.StatusOK, "GET", "/api/projects", nil, apptest.InTenant(ten))
 		})
 	}
 }
 
 func TestReadyzWhileDraining(t *testing.T) {
-	e := newEnv(t, "postgres")
-	c := e.client()
-	c.must(http.StatusOK, "GET", "/readyz", nil)
-	e.api.Drain()
-	c.must(http.StatusServiceUnavailable, "GET", "/readyz", nil)
-	c.must(http.StatusOK, "GET", "/healthz", nil)
+	e := apptest.New(t, apptest.Options{})
+	c := e.Client()
+	c.Must(http.StatusOK, "GET", "/readyz", nil)
+	e.App.Server.Drain()
+	c.Must(http.StatusServiceUnavailable, "GET", "/readyz", nil)
+	c.Must(http.StatusOK, "GET", "/healthz", nil)
 }

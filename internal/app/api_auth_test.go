@@ -1,20 +1,25 @@
-package httpapi
+package app_test
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantkit/tenantkit/internal/app"
+	"github.com/tenantkit/tenantkit/internal/apptest"
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
 )
 
 func TestSignupLoginLogout(t *testing.T) {
-	eachStore(t, func(t *testing.T, e *env) {
-		u := e.signup("ada")
-		if u.sessionCookie() == "" {
+	apptest.EachStore(t, func(t *testing.T, e *apptest.Env) {
+		u := e.Signup("ada")
+		if u.SessionCookie() == "" {
 			t.Fatal("signup set no session cookie")
 		}
-		me := u.must(http.StatusOK, "GET", "/api/me", nil).JSON(t)
+		me := u.Must(http.StatusOK, "GET", "/api/me", nil).JSON(t)
 		if got := me["user"].(map[string]any)["email"]; got != u.Email {
 			t.Errorf("me.user.email = %v, want %v", got, u.Email)
 		}
@@ -23,26 +28,26 @@ func TestSignupLoginLogout(t *testing.T) {
 		}
 
 		// Log in again from a second browser.
-		c := e.client()
-		r := c.must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": "  " + strings.ToUpper(u.Email) + " ", "password": "correct horse battery staple"})
+		c := e.Client()
+		r := c.Must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": "  " + strings.ToUpper(u.Email) + " ", "password": apptest.Password})
 		if got := r.JSON(t)["user"].(map[string]any)["id"]; got != u.ID {
 			t.Errorf("login user id = %v, want %v", got, u.ID)
 		}
 
 		// Logout deletes the server-side record: the old cookie is refused.
-		old := c.sessionCookie()
-		r = c.must(http.StatusNoContent, "POST", "/api/auth/logout", nil)
+		old := c.SessionCookie()
+		r = c.Must(http.StatusNoContent, "POST", "/api/auth/logout", nil)
 		if !clearsCookie(r.Header) {
 			t.Errorf("logout did not clear the cookie: %v", r.Header.Values("Set-Cookie"))
 		}
-		replay := c.withCookie(old)
-		if got := replay.do("GET", "/api/me", nil); got.Status != http.StatusUnauthorized || got.Code(t) != "unauthenticated" {
+		replay := c.WithCookie(old)
+		if got := replay.Do("GET", "/api/me", nil); got.Status != http.StatusUnauthorized || got.Code(t) != "unauthenticated" {
 			t.Errorf("old cookie after logout: %d %s, want 401 unauthenticated", got.Status, got.Body)
 		}
 		// The first browser is unaffected.
-		u.must(http.StatusOK, "GET", "/api/me", nil)
+		u.Must(http.StatusOK, "GET", "/api/me", nil)
 		// Logging out twice is a 401, not a 500.
-		if got := c.do("POST", "/api/auth/logout", nil); got.Status != http.StatusUnauthorized {
+		if got := c.Do("POST", "/api/auth/logout", nil); got.Status != http.StatusUnauthorized {
 			t.Errorf("second logout: %d, want 401", got.Status)
 		}
 	})
@@ -58,8 +63,8 @@ func clearsCookie(h http.Header) bool {
 }
 
 func TestUnauthenticatedRoutes(t *testing.T) {
-	e := newEnv(t, "postgres")
-	c := e.client()
+	e := apptest.New(t, apptest.Options{})
+	c := e.Client()
 	routes := []struct{ method, path string }{
 		{"POST", "/api/auth/logout"}, {"GET", "/api/me"}, {"GET", "/api/me/sessions"},
 		{"DELETE", "/api/me/sessions/00000000-0000-0000-0000-000000000000"}, {"POST", "/api/me/sessions/revoke-others"},
@@ -69,46 +74,44 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 		{"GET", "/api/t/acme/projects"},
 	}
 	for _, rt := range routes {
-		r := c.do(rt.method, rt.path, nil)
+		r := c.Do(rt.method, rt.path, nil)
 		if r.Status != http.StatusUnauthorized || r.Code(t) != "unauthenticated" {
 			t.Errorf("%s %s: %d %s, want 401 unauthenticated", rt.method, rt.path, r.Status, r.Body)
 		}
 	}
 	// A forged or unknown cookie is the same as none.
-	forged := c.withCookie("forged-token-value")
-	if r := forged.do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
+	forged := c.WithCookie("forged-token-value")
+	if r := forged.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("forged cookie: %d, want 401", r.Status)
 	}
 	// Bearer tokens are not issued yet: any is refused, never ignored.
-	if r := c.do("GET", "/api/me", nil, hdr{"Authorization", "Bearer abc"}); r.Status != http.StatusUnauthorized || r.Code(t) != "invalid_token" {
+	if r := c.Do("GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "Bearer abc"}); r.Status != http.StatusUnauthorized || r.Code(t) != "invalid_token" {
 		t.Errorf("bearer: %d %s, want 401 invalid_token", r.Status, r.Body)
 	}
 	// A bearer token is judged alone, even next to a valid session cookie.
-	u := e.signup("bearer")
-	if r := u.do("GET", "/api/me", nil, hdr{"Authorization", "bearer abc"}); r.Status != http.StatusUnauthorized {
+	u := e.Signup("bearer")
+	if r := u.Do("GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "bearer abc"}); r.Status != http.StatusUnauthorized {
 		t.Errorf("bearer with a cookie: %d, want 401", r.Status)
 	}
 	// Another scheme (a proxy's Basic auth) is not ours: the cookie decides.
-	u.must(http.StatusOK, "GET", "/api/me", nil, hdr{"Authorization", "Basic dXNlcjpwYXNz"})
+	u.Must(http.StatusOK, "GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "Basic dXNlcjpwYXNz"})
 }
 
 func TestSignupErrors(t *testing.T) {
-	e := newEnv(t, "postgres")
-	taken := e.signup("taken")
-	c := e.client()
-	good := map[string]string{"email": "new@example.com", "password": "correct horse battery staple", "name": "New"}
+	e := apptest.New(t, apptest.Options{})
+	taken := e.Signup("taken")
+	c := e.Client()
+	good := map[string]string{"email": "new@example.com", "password": apptest.Password, "name": "New"}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
-		for kk, vv := range good {
-			m[kk] = vv
-		}
+		maps.Copy(m, good)
 		m[k] = v
 		return m
 	}
 	tests := []struct {
 		name       string
 		body       any
-		headers    []hdr
+		headers    []apptest.Header
 		wantStatus int
 		wantCode   string
 	}{
@@ -125,12 +128,12 @@ func TestSignupErrors(t *testing.T) {
 		{"wrong type", `{"email":1}`, nil, 400, "invalid_json"},
 		{"empty body", ``, nil, 400, "invalid_json"},
 		{"invalid UTF-8", []byte("{\"email\":\"x@example.com\",\"password\":\"correct horse battery staple\",\"name\":\"\xff\xfe\"}"), nil, 400, "invalid_json"},
-		{"wrong content type", `{}`, []hdr{{"Content-Type", "text/plain"}}, 415, "unsupported_media_type"},
+		{"wrong content type", `{}`, []apptest.Header{{Key: "Content-Type", Value: "text/plain"}}, 415, "unsupported_media_type"},
 		{"body too large", `{"name":"` + strings.Repeat("x", 70<<10) + `"}`, nil, 413, "body_too_large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := c.do("POST", "/api/auth/signup", tt.body, tt.headers...)
+			r := c.Do("POST", "/api/auth/signup", tt.body, tt.headers...)
 			if r.Status != tt.wantStatus || r.Code(t) != tt.wantCode {
 				t.Errorf("got %d %s, want %d %s", r.Status, r.Body, tt.wantStatus, tt.wantCode)
 			}
@@ -141,20 +144,20 @@ func TestSignupErrors(t *testing.T) {
 // TestLoginFailuresAreUniform: unknown email, wrong password and a disabled
 // user get the same status and body (but the request id).
 func TestLoginFailuresAreUniform(t *testing.T) {
-	e := newEnv(t, "postgres")
-	u := e.signup("uniform")
-	disabled := e.signup("disabled")
-	if err := e.ident.DisableUser(t.Context(), mustUUID(t, disabled.ID)); err != nil {
+	e := apptest.New(t, apptest.Options{})
+	u := e.Signup("uniform")
+	disabled := e.Signup("disabled")
+	if err := e.App.Identity.DisableUser(t.Context(), mustUUID(t, disabled.ID)); err != nil {
 		t.Fatal(err)
 	}
-	c := e.client()
+	c := e.Client()
 	var bodies []map[string]any
 	for _, creds := range []map[string]string{
-		{"email": "nobody-" + u.Email, "password": "correct horse battery staple"},
+		{"email": "nobody-" + u.Email, "password": apptest.Password},
 		{"email": u.Email, "password": "wrong horse battery staple"},
-		{"email": disabled.Email, "password": "correct horse battery staple"},
+		{"email": disabled.Email, "password": apptest.Password},
 	} {
-		r := c.do("POST", "/api/auth/login", creds)
+		r := c.Do("POST", "/api/auth/login", creds)
 		if r.Status != http.StatusUnauthorized {
 			t.Fatalf("%v: status %d, want 401", creds, r.Status)
 		}
@@ -176,34 +179,29 @@ func TestLoginFailuresAreUniform(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
-	e := newEnv(t, "postgres")
-	u := e.signup("limited")
-	// A server with small budgets, on the same dependencies.
-	cfg := Config{
-		Logger: e.api.log, Identity: e.ident, Sessions: e.sessions, Tenancy: e.api.tenancy,
-		Resolver: e.api.resolver, Projects: e.api.projects,
-		RateLimits: RateLimits{AuthPerIP: 5, LoginPerAccount: 3},
-	}
-	e.api = NewServer(cfg)
-	c := e.client()
+	e := apptest.New(t, apptest.Options{})
+	u := e.Signup("limited")
+	// An app with small budgets, on the same database and sessions.
+	e.Rebuild(func(c *app.Config) { c.RateLimits = httpapi.RateLimits{AuthPerIP: 5, LoginPerAccount: 3} })
+	c := e.Client()
 	wrong := map[string]string{"email": u.Email, "password": "wrong horse battery staple"}
 	for i := range 3 {
-		if r := c.do("POST", "/api/auth/login", wrong); r.Status != http.StatusUnauthorized {
+		if r := c.Do("POST", "/api/auth/login", wrong); r.Status != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d, want 401", i+1, r.Status)
 		}
 	}
 	// The account's budget is spent: even the right password waits.
-	r := c.do("POST", "/api/auth/login", map[string]string{"email": strings.ToUpper(u.Email), "password": "correct horse battery staple"})
+	r := c.Do("POST", "/api/auth/login", map[string]string{"email": strings.ToUpper(u.Email), "password": apptest.Password})
 	if r.Status != http.StatusTooManyRequests || r.Code(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
 		t.Errorf("4th login: %d %s (Retry-After %q), want 429 rate_limited", r.Status, r.Body, r.Header.Get("Retry-After"))
 	}
 	// Another account from the same IP still has budget until the IP's runs out.
-	if r := c.do("POST", "/api/auth/login", map[string]string{"email": "other@example.com", "password": "x"}); r.Status != http.StatusUnauthorized {
+	if r := c.Do("POST", "/api/auth/login", map[string]string{"email": "other@example.com", "password": "x"}); r.Status != http.StatusUnauthorized {
 		t.Errorf("other account: %d, want 401", r.Status)
 	}
-	if r := c.do("POST", "/api/auth/signup", map[string]string{"email": "x"}); r.Status != http.StatusTooManyRequests {
+	if r := c.Do("POST", "/api/auth/signup", map[string]string{"email": "x"}); r.Status != http.StatusTooManyRequests {
 		t.Errorf("6th auth request from the IP: %d, want 429", r.Status)
 	}
 	// Authenticated routes are not limited by it.
-	u.must(http.StatusOK, "GET", "/api/me", nil)
+	u.Must(http.StatusOK, "GET", "/api/me", nil)
 }

@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/session"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
+)
+
+// Config is every setting the app takes. The zero value of each field is the
+// production default of the package that owns it.
+type Config struct {
+	Logger *slog.Logger // nil discards
+
+	// HTTPS is true when the base URL is https: HSTS, and Secure __Host-
+	// session cookies.
+	HTTPS          bool
+	TrustedProxies []netip.Prefix
+	RequestTimeout time.Duration
+	RateLimits     httpapi.RateLimits
+
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
+
+	TenantSources    []tenancy.Source // nil: tenancy.DefaultSources()
+	TenantBaseDomain string
+
+	MinPasswordLength int
+	Argon2            identity.Argon2Params // zero: OWASP's recommendation; lower only in tests
+}
+
+// Deps are the connections the app runs on. The caller opens them, checks
+// them and closes them after the app is done.
+type Deps struct {
+	// Pool connects as the runtime role (never an owner or superuser).
+	Pool *pgxpool.Pool
+	// Sessions is the session store (session.NewPostgresStore or
+	// session.NewRedisStore).
+	Sessions session.Store
+	// ReadyChecks are the dependencies /readyz probes besides Postgres.
+	ReadyChecks []httpapi.Check
+}
+
+// App is the wired application.
+type App struct {
+	Server   *httpapi.Server
+	Identity *identity.Service
+	Sessions *session.Manager
+	Tenancy  *tenancy.Manager
+}
+
+// ServeHTTP serves the HTTP API.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Server.ServeHTTP(w, r) }
+
+// New wires the application.
+func New(cfg Config, deps Deps) (*App, error) {
+	if deps.Pool == nil || deps.Sessions == nil {
+		return nil, errors.New("app: Deps.Pool and Deps.Sessions are required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sources := cfg.TenantSources
+	if sources == nil {
+		sources = tenancy.DefaultSources()
+	}
+
+	a := &App{}
+	a.Sessions = session.NewManager(deps.Sessions, session.Config{
+		IdleTimeout: cfg.SessionIdleTimeout,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.HTTPS,
+		Logger:      log,
+		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { a.Server.WriteError(w, r, err) },
+	})
+	ident, err := identity.New(deps.Pool, identity.Config{
+		MinPasswordLength: cfg.MinPasswordLength,
+		Argon2:            cfg.Argon2,
+		Logger:            log,
+		// Disabling a user revokes their sessions, wherever it is done from.
+		OnDisable: func(ctx context.Context, userID uuid.UUID) error { return a.Sessions.RevokeAll(ctx, userID) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Identity = ident
+	a.Tenancy = tenancy.NewManager(deps.Pool, ident, 0)
+
+	checks := append([]httpapi.Check{{Name: "postgres", Check: deps.Pool.Ping}}, deps.ReadyChecks...)
+	a.Server = httpapi.NewServer(httpapi.Config{
+		Logger:         log,
+		HTTPS:          cfg.HTTPS,
+		TrustedProxies: cfg.TrustedProxies,
+		RequestTimeout: cfg.RequestTimeout,
+		RateLimits:     cfg.RateLimits,
+		ReadyChecks:    checks,
+		Identity:       ident,
+		Sessions:       a.Sessions,
+		Tenancy:        a.Tenancy,
+		Resolver:       tenancy.NewResolver(sources, cfg.TenantBaseDomain, ident),
+		Components:     components(),
+	})
+	return a, nil
+}

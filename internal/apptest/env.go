@@ -1,0 +1,145 @@
+package apptest
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/internal/app"
+	"github.com/tenantkit/tenantkit/internal/dbtest"
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/session"
+)
+
+// Options choose how New builds the app. The zero value is the app with
+// Postgres sessions and the test defaults (see New).
+type Options struct {
+	// Store is the session store: "postgres" (the default) or "redis"
+	// (TEST_REDIS_URL, default redis://127.0.0.1:6379/0, under a key
+	// prefix of its own that is deleted when the test ends).
+	Store string
+	// Secure sets app.Config.HTTPS: Secure __Host- session cookies and
+	// HSTS. The test server speaks plain HTTP, so a client's cookie jar
+	// does not send Secure cookies back: use it to inspect Set-Cookie.
+	Secure bool
+	// Configure, if set, changes the configuration after the test
+	// defaults are applied.
+	Configure func(*app.Config)
+	// Pool, if set, is the runtime-role pool the app and a Postgres
+	// session store run on instead of DB.App (a pool through a proxy
+	// that fails on demand, say). The caller closes it.
+	Pool *pgxpool.Pool
+}
+
+// Env is the app serving on a test HTTP server.
+type Env struct {
+	// T is the test the Env belongs to; its clients report failures to it.
+	T testing.TB
+	// DB is the test package's database (dbtest.New): DB.Owner for
+	// fixtures and for changing rows behind the app's back.
+	DB *dbtest.DB
+	// App is the current app (see Rebuild). Reach its parts here:
+	// App.Identity to disable a user, App.Server to drain.
+	App *app.App
+	// URL is the test server's base URL, "http://127.0.0.1:port".
+	URL string
+
+	opts     Options
+	pool     *pgxpool.Pool
+	sessions session.Store
+	checks   []httpapi.Check
+	serving  atomic.Pointer[app.App] // what the test server serves: App
+
+	// check validates every exchange Client.Do makes against openapi.yaml
+	// (checkSpec).
+	check func(t testing.TB, req *http.Request, reqBody []byte, res *http.Response, resBody []byte)
+}
+
+// fastArgon2 keeps signups and logins quick; identity tests the real
+// parameters.
+var fastArgon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}
+
+// New builds the app with app.New on the test package's database and the
+// store opts name, and serves it until the test ends. The test defaults
+// differ from production only where tests need it: cheap Argon2 parameters
+// and rate limits (10000 a minute) that no test reaches unless it sets its
+// own.
+func New(t testing.TB, opts Options) *Env {
+	t.Helper()
+	d := dbtest.New(t)
+	e := &Env{T: t, DB: d, opts: opts, pool: d.App}
+	if opts.Pool != nil {
+		e.pool = opts.Pool
+	}
+	switch opts.Store {
+	case "", "postgres":
+		e.sessions = session.NewPostgresStore(e.pool)
+	case "redis":
+		st := newRedisStore(t)
+		e.sessions = st
+		// As serve does: Postgres is always checked, Redis when used.
+		e.checks = []httpapi.Check{{Name: "redis", Check: st.Ping}}
+	default:
+		t.Fatalf("apptest: unknown session store %q (want one of %v)", opts.Store, Stores())
+	}
+	e.build(nil)
+
+	e.check = checkSpec // every exchange is checked against openapi.yaml
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.serving.Load().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	e.URL = srv.URL
+	return e
+}
+
+// Rebuild replaces the app with a new one on the same database and session
+// store, built from the test defaults, then Options.Configure, then
+// configure (which may be nil). The test server serves the new app from
+// the next request on; sessions, users and tenants carry over. Use it to
+// test other rate limits or tenant sources.
+func (e *Env) Rebuild(configure func(*app.Config)) {
+	e.T.Helper()
+	e.build(configure)
+}
+
+func (e *Env) build(configure func(*app.Config)) {
+	e.T.Helper()
+	cfg := app.Config{
+		Logger:     slog.New(slog.DiscardHandler),
+		HTTPS:      e.opts.Secure,
+		RateLimits: httpapi.RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000},
+		Argon2:     fastArgon2,
+	}
+	if e.opts.Configure != nil {
+		e.opts.Configure(&cfg)
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	a, err := app.New(cfg, app.Deps{Pool: e.pool, Sessions: e.sessions, ReadyChecks: e.checks})
+	if err != nil {
+		e.T.Fatalf("apptest: app.New: %v", err)
+	}
+	e.App = a
+	e.serving.Store(a)
+}
+
+// Stores lists the session stores the app supports, for tests that run
+// once per store.
+func Stores() []string { return []string{"postgres", "redis"} }
+
+// EachStore runs fn as a subtest once per session store, each with an Env
+// of its own.
+func EachStore(t *testing.T, fn func(t *testing.T, e *Env)) {
+	t.Helper()
+	for _, store := range Stores() {
+		t.Run(store, func(t *testing.T) { fn(t, New(t, Options{Store: store})) })
+	}
+}
