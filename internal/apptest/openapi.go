@@ -59,7 +59,7 @@ func specError(req *http.Request, reqBody []byte, res *http.Response, resBody []
 	route, routeErr := s.router.FindRoute(req)
 	if routeErr != nil || route == nil || route.Operation == nil {
 		if routerErr := s.routerAnswer(res, resBody); routerErr != nil {
-			return fmt.Errorf("no operation in openapi.yaml (%v), and %w", routeErr, routerErr)
+			return fmt.Errorf("no operation in openapi.yaml (%w), and %w", routeErr, routerErr)
 		}
 		return nil
 	}

@@ -230,7 +230,7 @@ func TestSpecRoutesTenantPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, target := range []string{"/api/t/acme/projects", "/api/projects"} {
-		route, err := s.router.FindRoute(httptest.NewRequest("GET", target, nil))
+		route, err := s.router.FindRoute(httptest.NewRequest(http.MethodGet, target, nil))
 		if err != nil {
 			t.Fatalf("GET %s: %v", target, err)
 		}
@@ -273,8 +273,8 @@ func (f *fakeTB) Errorf(format string, args ...any) {
 }
 
 func TestCheckSpecReports(t *testing.T) {
-	req := httptest.NewRequest("GET", "http://127.0.0.1:43210/api/nope", nil)
-	res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {jsonType}}, Request: req}
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:43210/api/nope", nil)
+	res := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {jsonType}}, Request: req}
 	tb := &fakeTB{TB: t}
 	checkSpec(tb, req, nil, res, []byte(`{}`))
 	if len(tb.errors) != 1 || !strings.Contains(tb.errors[0], "GET /api/nope answered 200") {

@@ -97,7 +97,6 @@ func jsonFieldNames(v any) map[string]bool {
 	t = t.Elem()
 	names := make(map[string]bool, t.NumField())
 	for f := range t.Fields() {
-		f := f
 		if !f.IsExported() {
 			continue
 		}

@@ -300,6 +300,7 @@ func TestDBOutsideRunFailsClosed(t *testing.T) {
 	}
 	if rows != nil {
 		rows.Close()
+		t.Errorf("Query returned rows (err %v)", rows.Err())
 	}
 	if err := db.QueryRow(t.Context(), "SELECT 1").Scan(new(int)); !errors.Is(err, tenancy.ErrNoTenant) {
 		t.Errorf("QueryRow: got %v, want ErrNoTenant", err)
