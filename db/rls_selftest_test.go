@@ -97,6 +97,17 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 			WITH CHECK (tenant_id = app.current_tenant_id())`, want: []string{
 			parent + ": policy zz_rls_probe_parent_tenant treats an unset tenant as all tenants (IS NULL) (drop the IS NULL branch: an unset tenant must see nothing)",
 		}},
+		{name: "policy that falls back to the row's tenant", ddl: `DROP POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent;
+			CREATE POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent
+			USING (tenant_id = coalesce(app.current_tenant_id(), tenant_id))
+			WITH CHECK (tenant_id = app.current_tenant_id())`, want: []string{
+			parent + ": policy zz_rls_probe_parent_tenant treats an unset tenant as all tenants (IS NULL) (drop the IS NULL branch: an unset tenant must see nothing)",
+		}},
+		{name: "soft-delete policy is fine", ddl: `ALTER TABLE zz_rls_probe_parent ADD COLUMN deleted_at timestamptz;
+			DROP POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent;
+			CREATE POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent
+			USING (tenant_id = (SELECT app.current_tenant_id()) AND deleted_at IS NULL)
+			WITH CHECK (tenant_id = (SELECT app.current_tenant_id()))`, want: nil},
 		{name: "extra permissive policy widens reads", ddl: `CREATE POLICY zz_rls_probe_everyone ON zz_rls_probe_parent FOR SELECT USING (true)`, want: []string{
 			parent + ": policy zz_rls_probe_everyone applies to the tenant role but is not keyed on app.current_tenant_id() (DROP POLICY zz_rls_probe_everyone ON " + parent + ", or key it on tenant_id = (SELECT app.current_tenant_id()))",
 			ownerProof(parent, "it saw 2 of 2 rows of other tenants"),

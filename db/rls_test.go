@@ -147,13 +147,17 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			              WHERE CASE WHEN r = 0 THEN true ELSE pg_has_role('tenantkit_tenant', r, 'USAGE') END)
 			  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') NOT LIKE '%app.current_tenant_id()%'
 			       OR (p.polwithcheck IS NOT NULL AND pg_get_expr(p.polwithcheck, p.polrelid) NOT LIKE '%app.current_tenant_id()%'))`, nil},
+		// An unset tenant setting must match nothing: no "tenant IS NULL"
+		// branch and no COALESCE that falls back to the row's own tenant. Other
+		// IS NULL tests (a soft-delete "deleted_at IS NULL") are fine.
 		{"no all-tenants policy", `
 			SELECT p.polrelid::regclass::text,
 			       format('policy %I treats an unset tenant as all tenants (IS NULL)', p.polname),
 			       'drop the IS NULL branch: an unset tenant must see nothing'
-			FROM pg_policy p
-			WHERE pg_get_expr(p.polqual, p.polrelid) ILIKE '%is null%'
-			   OR pg_get_expr(p.polwithcheck, p.polrelid) ILIKE '%is null%'`, nil},
+			FROM pg_policy p, LATERAL (VALUES (pg_get_expr(p.polqual, p.polrelid)), (pg_get_expr(p.polwithcheck, p.polrelid))) e(expr)
+			WHERE e.expr ~* '(current_tenant_id\(\)|current_setting\([^)]*\)|tenant_id)\)*\s+IS\s+NULL'
+			   OR e.expr ~* 'coalesce\([^;]*current_(tenant_id\(|setting\()'
+			GROUP BY p.polrelid, p.polname`, nil},
 		// The tenant role has full use of tenant tables, or read-only use of
 		// those marked so.
 		{"tenant role grants", `WITH ` + tenantTables + `, t AS (
