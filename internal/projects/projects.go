@@ -125,7 +125,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (Project, e
 	}
 	var problems validation.Errors
 	if p.Name != nil {
-		*p.Name = cleanText(&problems, "name", *p.Name, 200)
+		p.Name = new(cleanText(&problems, "name", *p.Name, 200))
 	}
 	if err := problems.Err(); err != nil {
 		return Project{}, err
@@ -166,6 +166,11 @@ func cleanText(problems *validation.Errors, field, value string, max int) string
 	return value
 }
 
+// uniqueErr is the error each unique constraint answers a duplicate with.
+var uniqueErr = map[string]error{
+	"projects_tenant_id_name_key": ErrNameTaken,
+}
+
 // constraintField names the input field each constraint guards.
 var constraintField = map[string]string{
 	"projects_name_check": "name",
@@ -183,9 +188,8 @@ func mapErr(op string, err error) error {
 	}
 	switch pgErr.Code {
 	case "23505": // unique_violation
-		switch pgErr.ConstraintName {
-		case "projects_tenant_id_name_key":
-			return ErrNameTaken
+		if taken, ok := uniqueErr[pgErr.ConstraintName]; ok {
+			return taken
 		}
 	case "23503": // foreign_key_violation
 		if pgErr.TableName != "projects" {
