@@ -1,6 +1,7 @@
 # The two commands a newcomer needs:
 #   make run    start Postgres/Redis if needed, create and migrate the database, serve on :8080
-#   make test   start Postgres/Redis if needed, check generated files, lint, run every test
+#   make test   start Postgres/Redis if needed, check generated files, lint, run every test,
+#               and prove `make table` on a scratch copy (scripts/check-tablegen)
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
@@ -40,6 +41,7 @@ run: services build ## create/migrate the database and start the server
 
 test: services check-generated lint vet ## run the whole test suite (what CI runs)
 	$(GO) test -count=1 -race ./...
+	scripts/check-tablegen
 
 services: ## make sure Postgres and Redis are installed and running
 	@scripts/ensure-services
