@@ -47,7 +47,9 @@ func (s *Server) handleSignup() Handler {
 
 // handleLogin checks a password and starts a new session (a new token, so a
 // token planted before login is worthless after it). Every failure answers
-// the same: unknown email, wrong password and disabled user alike.
+// the same: unknown email, wrong password and disabled user alike. The
+// limits (see RateLimits) are taken before the password is checked and
+// settled right after.
 func (s *Server) handleLogin() Handler {
 	type request struct {
 		Email    string `json:"email"`
@@ -58,10 +60,12 @@ func (s *Server) handleLogin() Handler {
 		if err := Decode(r, &req); err != nil {
 			return err
 		}
-		if err := s.limitAccount(w, r, req.Email); err != nil {
+		attempt, err := s.startLogin(w, r, req.Email)
+		if err != nil {
 			return err
 		}
 		u, err := s.identity.Authenticate(r.Context(), req.Email, req.Password)
+		s.endLogin(r, attempt, err)
 		if err != nil {
 			return err
 		}

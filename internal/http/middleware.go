@@ -161,13 +161,18 @@ func timeout(d time.Duration) func(http.Handler) http.Handler {
 	}
 }
 
-// realIP sets r.RemoteAddr to the client's address. X-Forwarded-For is
-// believed only when the direct peer is a trusted proxy, and then only up to
-// the first hop that is not itself trusted (the rightmost untrusted address).
+// realIP sets r.RemoteAddr to the client's address, without port or IPv6
+// zone. X-Forwarded-For is believed only when the direct peer is a trusted
+// proxy, and then read from the right (the end each proxy appends to) only
+// up to the first hop that is not itself trusted: that is the client, and
+// whatever it wrote further left is ignored. A hop that is not an address
+// stops the walk too, at the last trusted proxy. Rate limits and session
+// IPs rest on this.
 func realIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 	isTrusted := func(a netip.Addr) bool {
+		a = a.Unmap().WithZone("")
 		for _, p := range trusted {
-			if p.Contains(a.Unmap()) {
+			if p.Contains(a) {
 				return true
 			}
 		}
@@ -180,11 +185,11 @@ func realIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 				host = r.RemoteAddr
 			}
 			client, err := netip.ParseAddr(host)
-			if err == nil && len(trusted) > 0 && isTrusted(client) {
+			if err == nil && isTrusted(client) {
 				hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 				for _, hop := range slices.Backward(hops) {
-					a, err := netip.ParseAddr(strings.TrimSpace(hop))
-					if err != nil {
+					a, ok := parseHop(hop)
+					if !ok {
 						break
 					}
 					client = a
@@ -194,9 +199,21 @@ func realIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 				}
 			}
 			if client.IsValid() {
-				r.RemoteAddr = client.Unmap().String()
+				r.RemoteAddr = client.Unmap().WithZone("").String()
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address and
+// port as some load balancers write it ("203.0.113.7:4711",
+// "[2001:db8::7]:443").
+func parseHop(hop string) (netip.Addr, bool) {
+	hop = strings.TrimSpace(hop)
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, true
+	}
+	ap, err := netip.ParseAddrPort(hop)
+	return ap.Addr(), err == nil
 }
