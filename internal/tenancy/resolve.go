@@ -58,9 +58,14 @@ func ParseSources(s string) ([]Source, error) {
 	return out, nil
 }
 
-// Tenants looks a tenant up by slug; identity.Service implements it.
+// Tenants resolves the tenant a request names for its user;
+// identity.Service implements it.
 type Tenants interface {
-	Tenant(ctx context.Context, ref string) (identity.Tenant, error)
+	// MemberTenant returns the id of the tenant ref (an id or a slug) names
+	// when userID is an enabled member of it, in one query that does the
+	// same work whether or not the tenant exists; identity.ErrTenantNotFound
+	// otherwise.
+	MemberTenant(ctx context.Context, userID uuid.UUID, ref string) (uuid.UUID, error)
 }
 
 // Resolver finds the tenant a request names.
@@ -81,57 +86,99 @@ func (r *Resolver) PathEnabled() bool {
 	return slices.Contains(r.sources, SourcePath)
 }
 
-// Resolve returns the id of the tenant the request names: the first
-// configured source that names one wins, the session's current tenant
-// (uuid.Nil for none) included. A URL whose /t/{tenant} prefix names another
-// tenant than the winner fails with ErrTenantConflict, so a request never
-// acts in a tenant other than the one its path shows. It fails with
-// ErrTenantRequired when nothing names a tenant and ErrTenantNotFound when
-// the named one does not exist. It does not check membership: Manager.Run
-// does, inside the tenant transaction.
-func (r *Resolver) Resolve(req *http.Request, sessionTenant uuid.UUID) (uuid.UUID, error) {
+// Resolve returns the id of the tenant the request of userID acts in. The
+// first configured source that names a tenant wins; the session's tenant
+// (sessionTenant, uuid.Nil for none) is a preference, last by default, so
+// any explicit source overrides it. The explicit sources (header, path,
+// subdomain) that name a tenant must all name the same one, and the URL's
+// (path or subdomain) must be the one the request acts in, even when a
+// session configured first wins: else ErrTenantConflict. So a request
+// never acts in a tenant other than one its URL shows or two of its
+// sources contradict.
+//
+// Each explicit reference is resolved for userID in one query
+// (Tenants.MemberTenant) that answers only for a tenant the user is an
+// enabled member of, so a tenant that exists but is not the caller's and
+// one that does not exist cost the same and answer the same:
+// ErrTenantNotFound, or ErrTenantConflict next to a source that names the
+// caller's own tenant. Nothing names a tenant: ErrTenantRequired. The
+// session's tenant is not looked up here; Manager.Run checks membership in
+// every case, inside the tenant transaction.
+func (r *Resolver) Resolve(req *http.Request, userID, sessionTenant uuid.UUID) (uuid.UUID, error) {
+	var (
+		winner Source
+		refs   []string // what the explicit sources name, in order
+		inURL  bool     // the path or the subdomain names a tenant
+	)
 	for _, src := range r.sources {
-		ref := r.ref(req, src, sessionTenant)
+		if src == SourceSession {
+			if winner == "" && sessionTenant != uuid.Nil {
+				winner = SourceSession
+			}
+			continue
+		}
+		ref := r.ref(req, src)
 		if ref == "" {
 			continue
 		}
-		id, err := r.lookup(req.Context(), ref)
-		if err != nil {
-			return uuid.Nil, err
+		if winner == "" {
+			winner = src
 		}
-		if path := req.PathValue(PathParam); src != SourcePath && path != "" {
-			// A path naming no tenant conflicts too, so the answer never
-			// tells a non-member whether a slug exists.
-			pathID, err := r.lookup(req.Context(), path)
-			if errors.Is(err, ErrTenantNotFound) || (err == nil && pathID != id) {
-				return uuid.Nil, ErrTenantConflict
-			}
-			if err != nil {
+		refs = append(refs, ref)
+		inURL = inURL || src == SourcePath || src == SourceSubdomain
+	}
+	switch {
+	case winner == "":
+		return uuid.Nil, ErrTenantRequired
+	case winner == SourceSession && !inURL:
+		return sessionTenant, nil // it overrides a header listed after it
+	}
+
+	// uuid.Nil stands for "not a tenant of the caller's": two references to
+	// such tenants cannot be told apart, whether or not they are the same.
+	resolved := make(map[string]uuid.UUID, len(refs))
+	var first uuid.UUID
+	for i, ref := range refs {
+		id, ok := resolved[ref]
+		if !ok {
+			var err error
+			if id, err = r.member(req.Context(), userID, ref); err != nil {
 				return uuid.Nil, err
 			}
+			resolved[ref] = id
 		}
-		return id, nil
+		if i == 0 {
+			first = id
+		} else if id != first {
+			return uuid.Nil, ErrTenantConflict
+		}
 	}
-	return uuid.Nil, ErrTenantRequired
+	switch {
+	case winner == SourceSession && first != sessionTenant:
+		return uuid.Nil, ErrTenantConflict
+	case winner == SourceSession:
+		return sessionTenant, nil
+	case first == uuid.Nil:
+		return uuid.Nil, ErrTenantNotFound
+	}
+	return first, nil
 }
 
-// lookup turns an id or slug into a tenant id. An id needs no lookup: the
-// membership check proves it exists.
-func (r *Resolver) lookup(ctx context.Context, ref string) (uuid.UUID, error) {
-	if id, err := uuid.Parse(ref); err == nil && len(ref) == 36 {
-		return id, nil
-	}
-	t, err := r.tenants.Tenant(ctx, ref)
+// member resolves ref for userID: the tenant's id, or uuid.Nil when it is
+// not a tenant the user is a member of (or no tenant at all).
+func (r *Resolver) member(ctx context.Context, userID uuid.UUID, ref string) (uuid.UUID, error) {
+	id, err := r.tenants.MemberTenant(ctx, userID, ref)
 	if errors.Is(err, identity.ErrTenantNotFound) {
-		return uuid.Nil, ErrTenantNotFound
+		return uuid.Nil, nil
 	}
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("resolve tenant: %w", err)
 	}
-	return t.ID, nil
+	return id, nil
 }
 
-func (r *Resolver) ref(req *http.Request, src Source, sessionTenant uuid.UUID) string {
+// ref returns the tenant reference an explicit source carries, or "".
+func (r *Resolver) ref(req *http.Request, src Source) string {
 	switch src {
 	case SourceHeader:
 		return strings.TrimSpace(req.Header.Get(HeaderName))
@@ -139,10 +186,6 @@ func (r *Resolver) ref(req *http.Request, src Source, sessionTenant uuid.UUID) s
 		return req.PathValue(PathParam)
 	case SourceSubdomain:
 		return r.subdomain(req.Host)
-	case SourceSession:
-		if sessionTenant != uuid.Nil {
-			return sessionTenant.String()
-		}
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createMembership = `-- name: CreateMembership :exec
@@ -64,6 +65,34 @@ func (q *Queries) GetMemberRole(ctx context.Context, arg GetMemberRoleParams) (s
 	var role string
 	err := row.Scan(&role)
 	return role, err
+}
+
+const getMemberTenantID = `-- name: GetMemberTenantID :one
+SELECT m.tenant_id
+FROM memberships m
+JOIN tenants t ON t.id = m.tenant_id
+JOIN users u ON u.id = m.user_id
+WHERE m.user_id = $1 AND u.disabled_at IS NULL
+  AND (m.tenant_id = $2::uuid OR t.slug = $3::text)
+`
+
+type GetMemberTenantIDParams struct {
+	UserID   uuid.UUID
+	TenantID uuid.NullUUID
+	Slug     pgtype.Text
+}
+
+// The id of the tenant that the id or the slug names (pass one, the other
+// NULL), only when the user is an enabled member of it: one statement both
+// resolves and checks, so a tenant that exists elsewhere and one that
+// exists nowhere cost the same and answer the same (no row). The OR spans
+// both tables, so the plan starts from the user's memberships, never from
+// the slug.
+func (q *Queries) GetMemberTenantID(ctx context.Context, arg GetMemberTenantIDParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, getMemberTenantID, arg.UserID, arg.TenantID, arg.Slug)
+	var tenant_id uuid.UUID
+	err := row.Scan(&tenant_id)
+	return tenant_id, err
 }
 
 const listTenantMembers = `-- name: ListTenantMembers :many
