@@ -2,17 +2,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/database"
+	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 // users runs `users disable EMAIL`: the user can no longer sign in or act in
 // any tenant, and every session of theirs is revoked, so their very next
-// request is refused. It connects as the runtime role, like serve.
+// request is refused. It connects as the runtime role, like serve, and
+// revokes through the session store its own configuration names, so it
+// refuses to run unless that is the store serve recorded (checkSessionStore).
 func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log *slog.Logger) error {
 	if len(args) != 2 || args[0] != "disable" {
 		return fmt.Errorf("usage: server users disable EMAIL")
@@ -25,12 +32,25 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 		return fmt.Errorf("APP_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
+	if err := checkSessionStore(ctx, cfg, pool); err != nil {
+		return err
+	}
 	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, false)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, Sessions: store})
+	// The command builds the app as serve does (app.New needs the tenant
+	// pool and key too), so disabling runs the same code as in the server.
+	if err := errors.Join(requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey)); err != nil {
+		return err
+	}
+	tenantPool, err := database.Open(ctx, cfg.TenantDatabaseURL, database.PoolConfig{MaxConns: 2, AppName: "tenantkit-admin"})
+	if err != nil {
+		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
+	}
+	defer tenantPool.Close()
+	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, TenantPool: tenantPool, Sessions: store})
 	if err != nil {
 		return err
 	}
@@ -44,6 +64,24 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 	if err := ident.DisableUser(ctx, u.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "disabled user %s (%s) and revoked their sessions\n", u.ID, u.Email)
+	fmt.Fprintf(stdout, "disabled user %s (%s) and revoked their sessions (%s)\n", u.ID, u.Email, sessionStoreConfig(cfg))
+	return nil
+}
+
+// checkSessionStore refuses to go on unless cfg names the session store
+// that serve recorded in the database: revoking sessions anywhere else
+// would delete none and still claim success.
+func checkSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool) error {
+	own := sessionStoreConfig(cfg)
+	recorded, at, found, err := session.RecordedStoreConfig(ctx, pool)
+	switch {
+	case err != nil:
+		return fmt.Errorf("refusing to run: cannot read which session store the server uses (run `server migrate up`): %w", err)
+	case !found:
+		return errors.New("refusing to run: no server has recorded its session store in this database, so this command cannot tell where the sessions it must revoke are; start `server serve` once, then run this with the same SESSION_STORE, REDIS_KEY_PREFIX and REDIS_URL as the server")
+	case recorded != own:
+		return fmt.Errorf("refusing to run: the server uses %s (recorded %s), but this command has %s and would revoke no session; run it with the server's SESSION_STORE, REDIS_KEY_PREFIX and REDIS_URL",
+			recorded, at.UTC().Format(time.RFC3339), own)
+	}
 	return nil
 }
