@@ -14,6 +14,7 @@ export $(shell sed -nE 's/^([A-Za-z_][A-Za-z0-9_]*)=.*/\1/p' .env)
 endif
 export DATABASE_URL     ?= postgres://postgres@127.0.0.1:5432/tenantkit?sslmode=disable
 export APP_DATABASE_URL ?= postgres://tenantkit@127.0.0.1:5432/tenantkit?sslmode=disable
+export TENANT_DATABASE_URL ?= postgres://tenantkit_scoped@127.0.0.1:5432/tenantkit?sslmode=disable
 export REDIS_URL        ?= redis://127.0.0.1:6379/0
 export BASE_URL         ?= http://localhost:8080
 
@@ -35,9 +36,16 @@ help: ## list targets
 
 # The server runs as make's own child (exec, no `go run` in between), so
 # Ctrl-C and SIGTERM reach it directly and its exit status is make's.
+# The tenant context key is generated once into .env (read on every later
+# run), so `migrate up` and serve always agree. Production sets its own.
 run: services build ## create/migrate the database and start the server
-	exec bin/server migrate up
-	exec bin/server serve
+	@if [[ -z "$${TENANT_CONTEXT_KEY:-}" ]]; then \
+		key=$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n'); \
+		printf 'TENANT_CONTEXT_KEY=%s\n' "$$key" >> .env; \
+		echo "make run: wrote a new TENANT_CONTEXT_KEY to .env"; \
+	fi
+	set -a && . ./.env && set +a && bin/server migrate up
+	set -a && . ./.env && set +a && exec bin/server serve
 
 test: services check-generated lint vet ## run the whole test suite (what CI runs)
 	$(GO) test -count=1 -race ./...

@@ -104,9 +104,35 @@ func auditRLS(ctx context.Context, tx pgx.Tx, runtimeRole string) ([]violation, 
 	if err != nil {
 		return nil, fmt.Errorf("FORCE proof: %w", err)
 	}
-	got = append(got, proof...)
+	got = oneLinePerMistake(append(got, proof...))
 	slices.SortFunc(got, func(a, b violation) int { return strings.Compare(a.String(), b.String()) })
 	return got, nil
+}
+
+// oneLinePerMistake drops the lines that only follow from another line
+// about the same table: the owner getting past RLS when RLS is not enabled
+// or not forced or a policy is wrong, and a policy not keyed on the tenant
+// (or with an OR) when the table has no tenant policy at all or the policy
+// is an unset-tenant branch.
+func oneLinePerMistake(vs []violation) []violation {
+	has := func(object, problem string) bool {
+		return slices.ContainsFunc(vs, func(v violation) bool { return v.Object == object && v.Problem == problem })
+	}
+	return slices.DeleteFunc(vs, func(v violation) bool {
+		switch {
+		case strings.HasPrefix(v.Problem, "RLS does not hold the table owner"):
+			// The line that says why is enough.
+			return has(v.Object, "RLS not forced") || has(v.Object, "RLS not enabled") ||
+				slices.ContainsFunc(vs, func(o violation) bool { return o.Object == v.Object && strings.HasPrefix(o.Problem, "policy ") })
+		case strings.HasPrefix(v.Problem, "policy ") &&
+			(strings.HasSuffix(v.Problem, "is not keyed on app.current_tenant_id()") || strings.HasSuffix(v.Problem, "has an OR, which can admit rows of other tenants")):
+			return has(v.Object, "no policy for all commands with USING and WITH CHECK on app.current_tenant_id()") ||
+				slices.ContainsFunc(vs, func(o violation) bool {
+					return o.Object == v.Object && strings.HasSuffix(o.Problem, "treats an unset tenant as all tenants (IS NULL)")
+				})
+		}
+		return false
+	})
 }
 
 // auditCatalog checks the rules that the system catalogs answer.
@@ -147,6 +173,19 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			              WHERE CASE WHEN r = 0 THEN true ELSE pg_has_role('tenantkit_tenant', r, 'USAGE') END)
 			  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') NOT LIKE '%app.current_tenant_id()%'
 			       OR (p.polwithcheck IS NOT NULL AND pg_get_expr(p.polwithcheck, p.polrelid) NOT LIKE '%app.current_tenant_id()%'))`, nil},
+		// Mentioning the tenant is not enough: "tenant_id = … OR true" does
+		// too. A policy for the tenant role has no OR; extra conditions are
+		// AND-ed to the tenant key.
+		{"no OR in tenant policies", `
+			SELECT p.polrelid::regclass::text,
+			       format('policy %I has an OR, which can admit rows of other tenants', p.polname),
+			       'write it as tenant_id = (SELECT app.current_tenant_id()) AND (your conditions)'
+			FROM pg_policy p
+			WHERE p.polpermissive
+			  AND EXISTS (SELECT FROM unnest(p.polroles) r
+			              WHERE CASE WHEN r = 0 THEN true ELSE pg_has_role('tenantkit_tenant', r, 'USAGE') END)
+			  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') ~* '\mOR\M'
+			       OR coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') ~* '\mOR\M')`, nil},
 		// An unset tenant setting must match nothing: no "tenant IS NULL"
 		// branch and no COALESCE that falls back to the row's own tenant. Other
 		// IS NULL tests (a soft-delete "deleted_at IS NULL") are fine.
@@ -209,16 +248,21 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			SELECT rolname::text, 'the tenant role can log in, is a superuser or has BYPASSRLS',
 			       'ALTER ROLE tenantkit_tenant NOLOGIN NOSUPERUSER NOBYPASSRLS'
 			FROM pg_roles WHERE rolname = 'tenantkit_tenant' AND (rolcanlogin OR rolsuper OR rolbypassrls)`, nil},
-		{"runtime role switches to the tenant role", `
-			SELECT r.rolname::text, 'the runtime role cannot SET ROLE tenantkit_tenant',
-			       'GRANT tenantkit_tenant TO tenantkit_app (WITH INHERIT FALSE, SET TRUE on Postgres 16+), and tenantkit_app to the runtime role'
+		// Tenant transactions run on a login role of their own; the runtime
+		// role (identity, sessions) never reaches tenant tables, and no role
+		// is both, or SQL in a tenant transaction could step out to
+		// identity's tables with RESET ROLE.
+		{"runtime role does not act as the tenant role", `
+			SELECT r.rolname::text, 'the runtime role may act as tenantkit_tenant',
+			       format('REVOKE tenantkit_tenant FROM %I; tenant transactions run on TENANT_DATABASE_URL''s role', r.rolname)
 			FROM pg_roles r, pg_roles t
-			WHERE r.rolname = $1 AND t.rolname = 'tenantkit_tenant' AND NOT pg_has_role(r.oid, t.oid, 'MEMBER')`, []any{runtimeRole}},
-		{"runtime role does not inherit the tenant role", `
-			SELECT r.rolname::text, 'the runtime role inherits the tenant role''s rights',
-			       'reach tenantkit_tenant only through tenantkit_app''s non-inheriting grant (ALTER ROLE tenantkit_app NOINHERIT on Postgres 15)'
-			FROM pg_roles r, pg_roles t
-			WHERE r.rolname = $1 AND t.rolname = 'tenantkit_tenant' AND pg_has_role(r.oid, t.oid, 'USAGE')`, []any{runtimeRole}},
+			WHERE r.rolname = $1 AND t.rolname = 'tenantkit_tenant' AND pg_has_role(r.oid, t.oid, 'MEMBER')`, []any{runtimeRole}},
+		{"no role is both tenant and runtime", `
+			SELECT r.rolname::text, 'may act as both tenantkit_tenant and tenantkit_app',
+			       format('REVOKE tenantkit_app FROM %I, or tenantkit_tenant: a tenant transaction''s role must reach tenant tables only', r.rolname)
+			FROM pg_roles r
+			WHERE r.rolname NOT IN ('tenantkit_tenant', 'tenantkit_app') AND NOT r.rolsuper
+			  AND pg_has_role(r.oid, 'tenantkit_tenant', 'MEMBER') AND pg_has_role(r.oid, 'tenantkit_app', 'MEMBER')`, nil},
 		{"runtime role attributes", `
 			SELECT rolname::text, 'the runtime role is a superuser or has BYPASSRLS', format('ALTER ROLE %I NOSUPERUSER NOBYPASSRLS', rolname)
 			FROM pg_roles WHERE rolname = $1 AND (rolsuper OR rolbypassrls)`, []any{runtimeRole}},

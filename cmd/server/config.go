@@ -9,28 +9,41 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
 // config is every setting, read once from the environment and validated.
 type config struct {
-	DatabaseURL      string // owner role; migrations
-	AppDatabaseURL   string // runtime role; serving
+	DatabaseURL       string // owner role; migrations
+	AppDatabaseURL    string // runtime role; serving
+	TenantDatabaseURL string // tenant login role; tenant transactions
+	// TenantContextKey signs tenant scopes (nil when unset: serve and
+	// migrate up require it).
+	TenantContextKey database.ContextKey
 	HTTPAddr         string
 	BaseURL          *url.URL
 	SessionStore     string // postgres | redis
 	RedisURL         string
+	RedisKeyPrefix   string // every Redis key starts with it; default tenantkit:<database>:
 	SessionIdle      time.Duration
 	SessionLifetime  time.Duration
 	TenantSources    []tenancy.Source
 	TenantBaseDomain string
+	AllowedHosts     []httpapi.HostPattern // BASE_URL's host, ALLOWED_HOSTS, *.TENANT_BASE_DOMAIN
 	TrustedProxies   []netip.Prefix
 	MinPasswordLen   int
 	AuthPerIP        int // sign-up and login requests per minute per IP
-	LoginPerAccount  int // login attempts per minute per email
+	LoginPerAccount  int // failed logins per minute per account and client
+	LoginSlowAfter   int // failed logins per account in 15 minutes before its logins wait
+	LoginMaxDelay    time.Duration
 	DBMaxConns       int32
 	StatementTimeout time.Duration
 	RequestTimeout   time.Duration
@@ -51,17 +64,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
 	}
+	// Durations are at least minDuration: Postgres takes its timeouts in
+	// whole milliseconds, where 500us would become 0, which means no limit.
 	duration := func(key, def string) time.Duration {
 		d, err := time.ParseDuration(env(key, def))
-		if err != nil || d <= 0 {
-			bad(key, "want a positive duration such as %s", def)
+		if err != nil || d < minDuration {
+			bad(key, "want a duration of at least %s, such as %s", minDuration, def)
 		}
 		return d
 	}
+	// nonNegative is a duration where 0 means off.
 	nonNegative := func(key, def string) time.Duration {
 		d, err := time.ParseDuration(env(key, def))
-		if err != nil || d < 0 {
-			bad(key, "want a duration such as 5s, or 0s")
+		if err != nil || d < 0 || (d > 0 && d < minDuration) {
+			bad(key, "want 0s (off) or a duration of at least %s, such as 5s", minDuration)
 		}
 		return d
 	}
@@ -74,22 +90,33 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 
 	c := config{
-		DatabaseURL:      env("DATABASE_URL", ""),
-		AppDatabaseURL:   env("APP_DATABASE_URL", ""),
-		HTTPAddr:         env("HTTP_ADDR", ":8080"),
-		SessionStore:     env("SESSION_STORE", "postgres"),
-		RedisURL:         env("REDIS_URL", ""),
-		SessionIdle:      duration("SESSION_IDLE_TIMEOUT", session.DefaultIdleTimeout.String()),
-		SessionLifetime:  duration("SESSION_LIFETIME", session.DefaultLifetime.String()),
-		TenantBaseDomain: env("TENANT_BASE_DOMAIN", ""),
-		MinPasswordLen:   integer("PASSWORD_MIN_LENGTH", 8, 8, 64),
-		AuthPerIP:        integer("RATE_LIMIT_AUTH_PER_IP", httpapi.DefaultAuthPerIP, 1, 1_000_000),
-		LoginPerAccount:  integer("RATE_LIMIT_LOGIN_PER_ACCOUNT", httpapi.DefaultLoginPerAccount, 1, 1_000_000),
-		DBMaxConns:       int32(integer("DB_MAX_CONNS", 20, 2, 1000)),
-		StatementTimeout: duration("DB_STATEMENT_TIMEOUT", "5s"),
-		RequestTimeout:   duration("REQUEST_TIMEOUT", "15s"),
-		ShutdownTimeout:  duration("SHUTDOWN_TIMEOUT", "20s"),
-		DrainDelay:       nonNegative("SHUTDOWN_DRAIN_DELAY", "0s"),
+		DatabaseURL:       env("DATABASE_URL", ""),
+		AppDatabaseURL:    env("APP_DATABASE_URL", ""),
+		TenantDatabaseURL: env("TENANT_DATABASE_URL", ""),
+		HTTPAddr:          env("HTTP_ADDR", ":8080"),
+		SessionStore:      env("SESSION_STORE", "postgres"),
+		RedisURL:          env("REDIS_URL", ""),
+		SessionIdle:       duration("SESSION_IDLE_TIMEOUT", session.DefaultIdleTimeout.String()),
+		SessionLifetime:   duration("SESSION_LIFETIME", session.DefaultLifetime.String()),
+		TenantBaseDomain:  env("TENANT_BASE_DOMAIN", ""),
+		MinPasswordLen:    integer("PASSWORD_MIN_LENGTH", identity.DefaultMinPasswordLength, identity.DefaultMinPasswordLength, identity.MaxMinPasswordLength),
+		AuthPerIP:         integer("RATE_LIMIT_AUTH_PER_IP", httpapi.DefaultAuthPerIP, 1, 1_000_000),
+		LoginPerAccount:   integer("RATE_LIMIT_LOGIN_PER_ACCOUNT", httpapi.DefaultLoginPerAccount, 1, 1_000_000),
+		LoginSlowAfter:    integer("RATE_LIMIT_LOGIN_SLOW_AFTER", httpapi.DefaultLoginSlowAfter, 1, 1_000_000),
+		LoginMaxDelay:     duration("RATE_LIMIT_LOGIN_MAX_DELAY", httpapi.DefaultLoginMaxDelay.String()),
+		DBMaxConns:        int32(integer("DB_MAX_CONNS", 20, 2, 1000)),
+		StatementTimeout:  duration("DB_STATEMENT_TIMEOUT", "5s"),
+		RequestTimeout:    duration("REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout.String()),
+		ShutdownTimeout:   duration("SHUTDOWN_TIMEOUT", "20s"),
+		DrainDelay:        nonNegative("SHUTDOWN_DRAIN_DELAY", "0s"),
+	}
+
+	if v := env("TENANT_CONTEXT_KEY", ""); v != "" {
+		key, err := database.ParseContextKey(v)
+		if err != nil {
+			bad("TENANT_CONTEXT_KEY", "%v", err)
+		}
+		c.TenantContextKey = key
 	}
 
 	base, err := url.Parse(env("BASE_URL", "http://localhost:8080"))
@@ -107,6 +134,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		bad("SESSION_STORE", "want postgres or redis, got %q", c.SessionStore)
 	}
+	c.RedisKeyPrefix = redisKeyPrefix(env("REDIS_KEY_PREFIX", ""), c.AppDatabaseURL, c.SessionStore == "redis", bad)
+	// A login waits at most this long; longer, and the wait turns into the
+	// lockout it is there to avoid.
+	if c.LoginMaxDelay > 10*time.Second || c.LoginMaxDelay > c.RequestTimeout/2 {
+		bad("RATE_LIMIT_LOGIN_MAX_DELAY", "want at most 10s and at most half of REQUEST_TIMEOUT")
+	}
 	if c.SessionIdle > c.SessionLifetime {
 		bad("SESSION_IDLE_TIMEOUT", "must not exceed SESSION_LIFETIME")
 	}
@@ -114,6 +147,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.TenantSources, err = tenancy.ParseSources(env("TENANT_SOURCES", joinSources(tenancy.DefaultSources()))); err != nil {
 		bad("TENANT_SOURCES", "%v", err)
 	}
+	c.AllowedHosts = allowedHosts(c.BaseURL, env("ALLOWED_HOSTS", ""), c.TenantBaseDomain, bad)
 	for p := range strings.SplitSeq(env("TRUSTED_PROXIES", ""), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue
@@ -136,6 +170,64 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, errors.Join(errs...)
 }
 
+// redisKeyPrefix returns REDIS_KEY_PREFIX (set), or its default: one of
+// the deployment's own, tenantkit:<database>: after the database that
+// appURL (APP_DATABASE_URL) names, so deployments that share a Redis (and
+// not a database) never read each other's sessions. The default needs no
+// checking unless the Redis store is used (needed), and is "" when there is
+// no appURL to derive it from: commands that need it refuse without one.
+func redisKeyPrefix(set, appURL string, needed bool, bad func(key, format string, args ...any)) string {
+	const key = "REDIS_KEY_PREFIX"
+	prefix, origin := set, "REDIS_KEY_PREFIX"
+	if prefix == "" {
+		if appURL == "" {
+			return ""
+		}
+		// The name the pool connects to, however the URL spells it (a
+		// postgres:// URL or key=value pairs; PGDATABASE; the user's name).
+		pc, err := pgconn.ParseConfig(appURL)
+		if err != nil {
+			if needed {
+				bad(key, "no default: APP_DATABASE_URL is not a valid connection string, and the default is derived from its database name")
+			}
+			return ""
+		}
+		db := pc.Database
+		if db == "" {
+			db = pc.User // what Postgres connects to when no database is named
+		}
+		prefix, origin = "tenantkit:"+db+":", "the default derived from the database name in APP_DATABASE_URL"
+		if !needed {
+			return prefix
+		}
+	}
+	switch {
+	case strings.ContainsFunc(prefix, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		bad(key, "%s, %q, contains a space or control character; set REDIS_KEY_PREFIX to one without", origin, prefix)
+	case !strings.HasSuffix(prefix, ":") || prefix == ":":
+		bad(key, "%s, %q, must end with ':' and name the deployment, such as tenantkit:production:", origin, prefix)
+	case len(prefix) > maxRedisKeyPrefix:
+		bad(key, "%s is longer than %d bytes", origin, maxRedisKeyPrefix)
+	}
+	return prefix
+}
+
+// maxRedisKeyPrefix bounds REDIS_KEY_PREFIX, which every Redis key repeats.
+const maxRedisKeyPrefix = 200
+
+// requireKey reports a missing TENANT_CONTEXT_KEY for the command that needs it.
+func requireKey(key database.ContextKey) error {
+	if key == nil {
+		return errors.New("TENANT_CONTEXT_KEY: required: 32 random bytes as hex (`openssl rand -hex 32`); " +
+			"`make run` writes one into .env; serve and `migrate up` must use the same")
+	}
+	return nil
+}
+
+// minDuration is the shortest duration setting accepted (other than 0s
+// where that means off).
+const minDuration = time.Millisecond
+
 // requireURL reports a missing connection URL for the command that needs it.
 func requireURL(key, value string) error {
 	if value == "" {
@@ -145,6 +237,41 @@ func requireURL(key, value string) error {
 		return fmt.Errorf("%s: not a valid URL", key)
 	}
 	return nil
+}
+
+// allowedHosts returns the hosts serve answers for: BASE_URL's (on any
+// port; with every loopback host when it is one, for development), each of
+// the comma-separated ALLOWED_HOSTS, and every subdomain of
+// TENANT_BASE_DOMAIN. It is never empty: BASE_URL always has a host.
+func allowedHosts(base *url.URL, list, tenantDomain string, bad func(key, format string, args ...any)) []httpapi.HostPattern {
+	var hosts []httpapi.HostPattern
+	if base != nil && base.Host != "" {
+		ps, err := httpapi.BaseURLHosts(base)
+		if err != nil {
+			bad("BASE_URL", "%v", err)
+		}
+		hosts = append(hosts, ps...)
+	}
+	for entry := range strings.SplitSeq(list, ",") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		p, err := httpapi.ParseHostPattern(entry)
+		if err != nil {
+			bad("ALLOWED_HOSTS", "%v", err)
+			continue
+		}
+		hosts = append(hosts, p)
+	}
+	if tenantDomain != "" {
+		p, err := httpapi.ParseHostPattern("*." + tenantDomain)
+		if err != nil || strings.Contains(tenantDomain, ":") {
+			bad("TENANT_BASE_DOMAIN", "want a domain name such as example.com, got %q", tenantDomain)
+		} else {
+			hosts = append(hosts, p)
+		}
+	}
+	return hosts
 }
 
 // joinSources is the TENANT_SOURCES spelling of sources.

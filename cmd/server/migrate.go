@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -21,7 +22,8 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 	action := args[0]
 	switch action {
 	case "up":
-		if err := requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL); err != nil {
+		if err := errors.Join(requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL),
+			requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey)); err != nil {
 			return err
 		}
 		created, err := database.EnsureDatabase(ctx, cfg.DatabaseURL)
@@ -60,5 +62,14 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		return err
 	}
 	fmt.Fprintf(stdout, "runtime role %q is ready\n", role)
+	tenantRole, err := database.EnsureTenantRole(ctx, owner, cfg.TenantDatabaseURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenant role %q is ready\n", tenantRole)
+	if err := database.StoreContextKey(ctx, owner, cfg.TenantContextKey); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "tenant context key is stored")
 	return nil
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +17,21 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/dbtest"
+	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
 func envFrom(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
+}
+
+// withTenant adds the test database's tenant login role and tenant
+// context key to env, which serve needs besides APP_DATABASE_URL.
+func withTenant(d *dbtest.DB, env map[string]string) map[string]string {
+	env["TENANT_DATABASE_URL"] = d.TenantURL
+	env["TENANT_CONTEXT_KEY"] = hex.EncodeToString(d.Key)
+	return env
 }
 
 func TestConfigErrorsNameTheVariable(t *testing.T) {
@@ -53,13 +64,56 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 }
 
+// TestConfigDurationsAtLeastOneMillisecond: Postgres takes timeouts in
+// whole milliseconds, so 500us would become 0, no limit at all. Every
+// duration setting refuses less than 1ms, naming the variable; where 0s
+// means off, 0s stays allowed.
+func TestConfigDurationsAtLeastOneMillisecond(t *testing.T) {
+	positive := "want a duration of at least 1ms, such as "
+	tests := []struct {
+		key     string
+		zeroOK  bool
+		refusal string
+	}{
+		{"SESSION_IDLE_TIMEOUT", false, positive + session.DefaultIdleTimeout.String()},
+		{"SESSION_LIFETIME", false, positive + session.DefaultLifetime.String()},
+		{"DB_STATEMENT_TIMEOUT", false, positive + "5s"},
+		{"REQUEST_TIMEOUT", false, positive + "15s"},
+		{"SHUTDOWN_TIMEOUT", false, positive + "20s"},
+		{"SHUTDOWN_DRAIN_DELAY", true, "want 0s (off) or a duration of at least 1ms, such as 5s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			for _, v := range []string{"500us", "999999ns", "0s", "-1s", "1ms", "1500us", "2s"} {
+				env := map[string]string{tt.key: v}
+				if tt.key == "SESSION_LIFETIME" {
+					env["SESSION_IDLE_TIMEOUT"] = "1ms" // must not exceed the lifetime
+				}
+				_, err := loadConfig(envFrom(env))
+				d, _ := time.ParseDuration(v)
+				wantOK := d >= time.Millisecond || (d == 0 && tt.zeroOK)
+				want := tt.key + ": " + tt.refusal
+				refused := err != nil && slices.Contains(strings.Split(err.Error(), "\n"), want)
+				switch {
+				case wantOK && err != nil && strings.Contains(err.Error(), tt.key+":"):
+					// (Another setting that depends on it may still refuse:
+					// RATE_LIMIT_LOGIN_MAX_DELAY is at most half of REQUEST_TIMEOUT.)
+					t.Errorf("%s=%s: got %v, want it accepted", tt.key, v, err)
+				case !wantOK && !refused:
+					t.Errorf("%s=%s: got %v, want %q", tt.key, v, err, want)
+				}
+			}
+		})
+	}
+}
+
 // TestServeRefusesUnsafeRole: serving as a superuser (or the owner) would
 // bypass RLS, so serve exits with a message that says why and what to do.
 func TestServeRefusesUnsafeRole(t *testing.T) {
 	d := dbtest.New(t)
-	err := run(t.Context(), []string{"serve"}, envFrom(map[string]string{
+	err := run(t.Context(), []string{"serve"}, envFrom(withTenant(d, map[string]string{
 		"APP_DATABASE_URL": d.OwnerURL, "HTTP_ADDR": "127.0.0.1:0",
-	}), &bytes.Buffer{}, &bytes.Buffer{})
+	})), &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("serve as a superuser: want an error")
 	}
@@ -81,13 +135,15 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	appURL := strings.Replace(strings.Replace(d.AppURL, "/"+d.Name, "/"+name, 1), dbtest.RuntimeRole, role, 1)
 	t.Cleanup(func() {
 		ctx := context.Background()
-		for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "DROP ROLE IF EXISTS " + role} {
+		for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "DROP ROLE IF EXISTS " + role, "DROP ROLE IF EXISTS " + role + "_t"} {
 			if _, err := d.Owner.Exec(ctx, sql); err != nil {
 				t.Errorf("cleanup: %s: %v", sql, err)
 			}
 		}
 	})
-	env := envFrom(map[string]string{"DATABASE_URL": ownerURL, "APP_DATABASE_URL": appURL})
+	tenantURL := strings.Replace(strings.Replace(d.TenantURL, "/"+d.Name, "/"+name, 1), dbtest.TenantLoginRole, role+"_t", 1)
+	key := strings.Repeat("5a", 32)
+	env := envFrom(map[string]string{"DATABASE_URL": ownerURL, "APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key})
 	dbtest.LockMigrations(t) // roles are cluster-wide; other packages migrate too
 	for i := range 2 {
 		var out bytes.Buffer
@@ -116,8 +172,15 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	if err := run(ctx, []string{"migrate", "status"}, env, &out, &bytes.Buffer{}); err != nil || strings.Contains(out.String(), "pending") {
 		t.Errorf("migrate status: %v\n%s", err, out.String())
 	}
-	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL})
-	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "SESSION_STORE": "redis", "REDIS_URL": redisURL()})
+	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key})
+	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key,
+		"SESSION_STORE": "redis", "REDIS_URL": redisURL()})
+	// A server whose key is not the database's refuses to start.
+	err = run(ctx, []string{"serve"}, envFrom(map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL,
+		"TENANT_CONTEXT_KEY": strings.Repeat("a5", 32), "HTTP_ADDR": "127.0.0.1:0"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "TENANT_CONTEXT_KEY") || !strings.Contains(err.Error(), "migrate up") {
+		t.Errorf("serve with another key: %v, want a refusal naming TENANT_CONTEXT_KEY and migrate up", err)
+	}
 }
 
 func redisURL() string {
@@ -198,7 +261,7 @@ func TestUsersDisable(t *testing.T) {
 	for _, store := range []string{"postgres", "redis"} {
 		t.Run(store, func(t *testing.T) {
 			d := dbtest.New(t)
-			env := map[string]string{"APP_DATABASE_URL": d.AppURL, "SESSION_STORE": store, "REDIS_URL": redisURL()}
+			env := withTenant(d, map[string]string{"APP_DATABASE_URL": d.AppURL, "SESSION_STORE": store, "REDIS_URL": redisURL()})
 			url, stop := startServer(t, env)
 			defer func() {
 				if err := stop(); err != nil {
@@ -257,7 +320,7 @@ func freeAddr(t *testing.T) string {
 // answering for SHUTDOWN_DRAIN_DELAY, then exits cleanly.
 func TestShutdownDrains(t *testing.T) {
 	d := dbtest.New(t)
-	url, stop := startServer(t, map[string]string{"APP_DATABASE_URL": d.AppURL, "SHUTDOWN_DRAIN_DELAY": "3s"})
+	url, stop := startServer(t, withTenant(d, map[string]string{"APP_DATABASE_URL": d.AppURL, "SHUTDOWN_DRAIN_DELAY": "3s"}))
 	status := func(path string) int {
 		res, err := http.Get(url + path)
 		if err != nil {

@@ -19,7 +19,8 @@ import (
 
 // serve runs the HTTP server until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
-	if err := requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL); err != nil {
+	if err := errors.Join(requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL),
+		requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey)); err != nil {
 		return err
 	}
 	pool, err := database.Open(ctx, cfg.AppDatabaseURL, database.PoolConfig{
@@ -35,19 +36,42 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := database.CheckRuntimeRole(ctx, pool); err != nil {
 		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
 	}
+	// Tenant transactions run on a login role of their own, which reaches
+	// tenant tables under RLS and nothing else.
+	tenantPool, err := database.Open(ctx, cfg.TenantDatabaseURL, database.PoolConfig{
+		MaxConns:         cfg.DBMaxConns,
+		StatementTimeout: cfg.StatementTimeout,
+		IdleInTxTimeout:  2 * cfg.RequestTimeout,
+		AppName:          "tenantkit-tenant",
+	})
+	if err != nil {
+		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
+	}
+	defer tenantPool.Close()
+	if err := database.CheckTenantRole(ctx, tenantPool); err != nil {
+		return fmt.Errorf("refusing to serve: %w", err)
+	}
 
 	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
+	// `users disable` revokes sessions from outside the server: it checks
+	// its own store against this record and refuses to run on another one.
+	if err := session.RecordStoreConfig(ctx, pool, sessionStoreConfig(cfg)); err != nil {
+		return fmt.Errorf("refusing to serve: cannot record the session store in the database (run `server migrate up`): %w", err)
+	}
 	var checks []httpapi.Check
 	if cfg.SessionStore == "redis" {
 		checks = append(checks, httpapi.Check{Name: "redis", Check: store.Ping})
 	}
-	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, Sessions: store, ReadyChecks: checks})
+	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, TenantPool: tenantPool, Sessions: store, ReadyChecks: checks})
 	if err != nil {
 		return err
+	}
+	if err := a.Tenancy.CheckContext(ctx); err != nil {
+		return fmt.Errorf("refusing to serve: %w", err)
 	}
 	srv := a.Server
 
@@ -66,7 +90,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "session_store", cfg.SessionStore)
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "session_store", sessionStoreConfig(cfg).String())
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -101,16 +125,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 // appConfig is the app's part of the configuration.
 func appConfig(cfg config, log *slog.Logger) app.Config {
 	return app.Config{
-		Logger:             log,
-		HTTPS:              cfg.BaseURL.Scheme == "https",
-		TrustedProxies:     cfg.TrustedProxies,
-		RequestTimeout:     cfg.RequestTimeout,
-		RateLimits:         httpapi.RateLimits{AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount},
+		Logger:         log,
+		HTTPS:          cfg.BaseURL.Scheme == "https",
+		TrustedProxies: cfg.TrustedProxies,
+		RequestTimeout: cfg.RequestTimeout,
+		RateLimits: httpapi.RateLimits{
+			AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount,
+			LoginSlowAfter: cfg.LoginSlowAfter, LoginMaxDelay: cfg.LoginMaxDelay,
+		},
+		AllowedHosts:       cfg.AllowedHosts,
 		SessionIdleTimeout: cfg.SessionIdle,
 		SessionLifetime:    cfg.SessionLifetime,
 		TenantSources:      cfg.TenantSources,
 		TenantBaseDomain:   cfg.TenantBaseDomain,
 		MinPasswordLength:  cfg.MinPasswordLen,
+		TenantContextKey:   cfg.TenantContextKey,
 	}
 }
 
@@ -119,6 +148,9 @@ func appConfig(cfg config, log *slog.Logger) app.Config {
 func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, cleanup bool) (session.Store, func(), error) {
 	switch cfg.SessionStore {
 	case "redis":
+		if cfg.RedisKeyPrefix == "" {
+			return nil, nil, fmt.Errorf("REDIS_KEY_PREFIX: required when APP_DATABASE_URL does not name the database")
+		}
 		client, err := session.NewRedisClient(cfg.RedisURL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
@@ -129,7 +161,7 @@ func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *s
 			client.Close()
 			return nil, nil, fmt.Errorf("REDIS_URL: cannot reach redis: %w", err)
 		}
-		return session.NewRedisStore(client, "tenantkit:"), func() { client.Close() }, nil
+		return session.NewRedisStore(client, cfg.RedisKeyPrefix), func() { client.Close() }, nil
 	default:
 		store := session.NewPostgresStore(pool)
 		if cleanup {
@@ -137,4 +169,13 @@ func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *s
 		}
 		return store, store.Close, nil
 	}
+}
+
+// sessionStoreConfig is the session store cfg names, as serve records it
+// and `users disable` checks it.
+func sessionStoreConfig(cfg config) session.StoreConfig {
+	if cfg.SessionStore == "redis" {
+		return session.StoreConfig{Kind: "redis", RedisPrefix: cfg.RedisKeyPrefix}
+	}
+	return session.StoreConfig{Kind: cfg.SessionStore}
 }

@@ -5,9 +5,10 @@
 --                     need. Login roles (APP_DATABASE_URL) are its members.
 --   tenantkit_tenant  what a tenant transaction may touch: tenant tables
 --                     under RLS and, of identity, its own tenant and that
---                     tenant's members. tenancy.Run switches to it with
---                     SET LOCAL ROLE; runtime roles may switch to it but never
---                     inherit its rights.
+--                     tenant's members. Tenant transactions run on a login
+--                     role of their own (TENANT_DATABASE_URL) that is a member
+--                     of it and of nothing else, so no SQL inside one can
+--                     step out to identity's or the session store's tables.
 --
 -- Roles are cluster-wide and shared by every tenantkit database on the
 -- cluster: role statements run only when something is missing (so
@@ -29,18 +30,12 @@ BEGIN
     ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_tenant' AND (rolsuper OR rolbypassrls OR rolcanlogin)) THEN
         ALTER ROLE tenantkit_tenant NOLOGIN NOSUPERUSER NOBYPASSRLS;
     END IF;
-    -- Members of the runtime group may SET ROLE tenantkit_tenant but must
-    -- not inherit its rights. Postgres 16+ records that on the grant itself;
-    -- on 15 the group's NOINHERIT attribute stops inheritance through it.
-    IF (SELECT rolinherit FROM pg_roles WHERE rolname = 'tenantkit_app') THEN
-        ALTER ROLE tenantkit_app NOINHERIT;
-    END IF;
-    IF NOT pg_has_role('tenantkit_app', 'tenantkit_tenant', 'MEMBER') THEN
-        IF current_setting('server_version_num')::int >= 160000 THEN
-            EXECUTE 'GRANT tenantkit_tenant TO tenantkit_app WITH INHERIT FALSE, SET TRUE';
-        ELSE
-            GRANT tenantkit_tenant TO tenantkit_app;
-        END IF;
+    -- The runtime group never acts as the tenant role: tenant transactions
+    -- run on their own login role (TENANT_DATABASE_URL), a member of
+    -- tenantkit_tenant and nothing else. A grant left by an older version
+    -- goes.
+    IF pg_has_role('tenantkit_app', 'tenantkit_tenant', 'MEMBER') THEN
+        REVOKE tenantkit_tenant FROM tenantkit_app;
     END IF;
 END
 $$;
@@ -49,21 +44,40 @@ $$;
 CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'tenantkit platform functions used by row-level security policies';
 
--- current_tenant_id is the tenant the running transaction is scoped to, or
--- NULL when none is set. An unset or empty setting never means "all tenants":
--- tenant_id = NULL is never true. Policies call it in a sub-select so it is
--- evaluated once per statement, not once per row.
-CREATE FUNCTION app.current_tenant_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog
-    AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid $$;
+-- The tenant context key signs the tenant a transaction is scoped to. Only
+-- the owner (and the server, from TENANT_CONTEXT_KEY) knows it: `migrate up`
+-- writes it here, in a schema no other role may use.
+CREATE SCHEMA app_private;
+REVOKE ALL ON SCHEMA app_private FROM PUBLIC;
+COMMENT ON SCHEMA app_private IS 'tenantkit: owner-only; the tenant context key and the functions that check it';
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app_private;
+CREATE TABLE app_private.tenant_context_key (
+    id  boolean PRIMARY KEY DEFAULT true CHECK (id),
+    key bytea   NOT NULL CHECK (octet_length(key) >= 32)
+);
 
--- current_user_id is the user the running transaction acts for, or NULL. It
--- only widens SELECT on a user's own rows (their memberships), never writes.
-CREATE FUNCTION app.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
+-- current_tenant_id is the tenant the running transaction is scoped to, or
+-- NULL. The server sets app.tenant_id together with app.tenant_sig, the
+-- HMAC-SHA256 under the tenant context key of "<tenant id>:<backend pid>";
+-- the tenant counts only when the signature verifies. So SQL running inside
+-- a tenant transaction cannot move it to another tenant: it can set
+-- app.tenant_id, but not sign it, and a signature copied from another
+-- connection names that connection's pid. An unset, empty, unsigned or
+-- wrongly signed setting is NULL, never "all tenants": tenant_id = NULL is
+-- never true. SECURITY DEFINER reads the key as the owner; policies call it
+-- in a sub-select, so it runs once per statement. PARALLEL RESTRICTED keeps
+-- it in the leader, whose pid signed the setting.
+CREATE FUNCTION app.current_tenant_id() RETURNS uuid
+    LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER
     SET search_path = pg_catalog
-    AS $$ SELECT NULLIF(current_setting('app.user_id', true), '')::uuid $$;
+    AS $$
+    SELECT CASE WHEN encode(app_private.hmac(
+                             convert_to(current_setting('app.tenant_id', true) || ':' || pg_backend_pid()::text, 'UTF8'),
+                             k.key, 'sha256'), 'hex') = current_setting('app.tenant_sig', true)
+                THEN NULLIF(current_setting('app.tenant_id', true), '')::uuid
+           END
+    FROM app_private.tenant_context_key k
+    $$;
 
 REVOKE ALL ON SCHEMA app FROM PUBLIC;
 GRANT USAGE ON SCHEMA public, app TO tenantkit_app, tenantkit_tenant;
@@ -71,4 +85,5 @@ GRANT USAGE ON SCHEMA public, app TO tenantkit_app, tenantkit_tenant;
 -- +goose Down
 REVOKE USAGE ON SCHEMA public FROM tenantkit_app, tenantkit_tenant;
 DROP SCHEMA app CASCADE;
+DROP SCHEMA app_private CASCADE;
 -- The roles are cluster-wide: other databases may rely on them, so they stay.

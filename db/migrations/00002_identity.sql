@@ -35,10 +35,9 @@ ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
 CREATE POLICY memberships_tenant ON memberships
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
--- Identity (the runtime group, never a tenant transaction) may list a
--- user's own memberships across tenants, read only.
-CREATE POLICY memberships_own ON memberships FOR SELECT TO tenantkit_app
-    USING (user_id = (SELECT app.current_user_id()));
+-- Identity (the runtime group, never a tenant transaction) owns
+-- memberships: it lists a user's across tenants, creates and removes them.
+CREATE POLICY memberships_identity ON memberships TO tenantkit_app USING (true) WITH CHECK (true);
 
 CREATE TABLE password_credentials (
     user_id    uuid        PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

@@ -15,22 +15,55 @@ CREATE SCHEMA app;
 COMMENT ON SCHEMA app IS 'tenantkit platform functions used by row-level security policies';
 
 --
+-- Name: app_private; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA app_private;
+
+--
+-- Name: SCHEMA app_private; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA app_private IS 'tenantkit: owner-only; the tenant context key and the functions that check it';
+
+--
+-- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app_private;
+
+--
+-- Name: EXTENSION pgcrypto; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+--
 -- Name: current_tenant_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
 CREATE FUNCTION app.current_tenant_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE SECURITY DEFINER PARALLEL RESTRICTED
     SET search_path TO 'pg_catalog'
-    AS $$ SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid $$;
+    AS $$
+    SELECT CASE WHEN encode(app_private.hmac(
+                             convert_to(current_setting('app.tenant_id', true) || ':' || pg_backend_pid()::text, 'UTF8'),
+                             k.key, 'sha256'), 'hex') = current_setting('app.tenant_sig', true)
+                THEN NULLIF(current_setting('app.tenant_id', true), '')::uuid
+           END
+    FROM app_private.tenant_context_key k
+    $$;
 
 --
--- Name: current_user_id(); Type: FUNCTION; Schema: app; Owner: -
+-- Name: tenant_context_key; Type: TABLE; Schema: app_private; Owner: -
 --
 
-CREATE FUNCTION app.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path TO 'pg_catalog'
-    AS $$ SELECT NULLIF(current_setting('app.user_id', true), '')::uuid $$;
+CREATE TABLE app_private.tenant_context_key (
+    id boolean DEFAULT true NOT NULL,
+    key bytea NOT NULL,
+    CONSTRAINT tenant_context_key_id_check CHECK (id),
+    CONSTRAINT tenant_context_key_key_check CHECK ((octet_length(key) >= 32))
+);
 
 --
 -- Name: memberships; Type: TABLE; Schema: public; Owner: -
@@ -80,6 +113,20 @@ CREATE TABLE public.projects (
 ALTER TABLE ONLY public.projects FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: session_store_config; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.session_store_config (
+    singleton boolean DEFAULT true NOT NULL,
+    kind text NOT NULL,
+    redis_key_prefix text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT session_store_config_check CHECK (((kind = 'redis'::text) = (redis_key_prefix <> ''::text))),
+    CONSTRAINT session_store_config_kind_check CHECK ((kind = ANY (ARRAY['postgres'::text, 'redis'::text]))),
+    CONSTRAINT session_store_config_singleton_check CHECK (singleton)
+);
+
+--
 -- Name: sessions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -119,6 +166,13 @@ CREATE TABLE public.users (
 );
 
 --
+-- Name: tenant_context_key tenant_context_key_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
+--
+
+ALTER TABLE ONLY app_private.tenant_context_key
+    ADD CONSTRAINT tenant_context_key_pkey PRIMARY KEY (id);
+
+--
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -145,6 +199,13 @@ ALTER TABLE ONLY public.projects
 
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: session_store_config session_store_config_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.session_store_config
+    ADD CONSTRAINT session_store_config_pkey PRIMARY KEY (singleton);
 
 --
 -- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -246,10 +307,10 @@ ALTER TABLE ONLY public.projects
 ALTER TABLE public.memberships ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: memberships memberships_own; Type: POLICY; Schema: public; Owner: -
+-- Name: memberships memberships_identity; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY memberships_own ON public.memberships FOR SELECT TO tenantkit_app USING ((user_id = ( SELECT app.current_user_id() AS current_user_id)));
+CREATE POLICY memberships_identity ON public.memberships TO tenantkit_app USING (true) WITH CHECK (true);
 
 --
 -- Name: memberships memberships_tenant; Type: POLICY; Schema: public; Owner: -
@@ -322,6 +383,108 @@ GRANT USAGE ON SCHEMA public TO tenantkit_app;
 GRANT USAGE ON SCHEMA public TO tenantkit_tenant;
 
 --
+-- Name: FUNCTION lo_close(integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_close(integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_creat(integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_creat(integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_create(oid); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_create(oid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_from_bytea(oid, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_get(oid); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_get(oid, bigint, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid, bigint, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_lseek(integer, integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_lseek(integer, integer, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_lseek64(integer, bigint, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_lseek64(integer, bigint, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_open(oid, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_open(oid, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_put(oid, bigint, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_put(oid, bigint, bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_tell(integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_tell(integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_tell64(integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_tell64(integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_truncate(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate(integer, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_truncate64(integer, bigint); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate64(integer, bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lo_unlink(oid); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_unlink(oid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION loread(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.loread(integer, integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lowrite(integer, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lowrite(integer, bytea) FROM PUBLIC;
+
+--
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -
 --
 
@@ -339,6 +502,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.password_credentials TO tenant
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projects TO tenantkit_tenant;
+
+--
+-- Name: TABLE session_store_config; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.session_store_config TO tenantkit_app;
 
 --
 -- Name: TABLE sessions; Type: ACL; Schema: public; Owner: -

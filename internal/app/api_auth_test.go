@@ -190,7 +190,7 @@ func TestRateLimits(t *testing.T) {
 			t.Fatalf("attempt %d: %d, want 401", i+1, r.Status)
 		}
 	}
-	// The account's budget is spent: even the right password waits.
+	// This client's budget for the account is spent: even the right password waits.
 	r := c.Do("POST", "/api/auth/login", map[string]string{"email": strings.ToUpper(u.Email), "password": apptest.Password})
 	if r.Status != http.StatusTooManyRequests || r.Code(t) != "rate_limited" || r.Header.Get("Retry-After") == "" {
 		t.Errorf("4th login: %d %s (Retry-After %q), want 429 rate_limited", r.Status, r.Body, r.Header.Get("Retry-After"))

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/session"
@@ -28,6 +29,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	RequestTimeout time.Duration
 	RateLimits     httpapi.RateLimits
+	// AllowedHosts are the hosts the server answers for; other Host
+	// headers get 421 host_not_allowed (see httpapi.Config.AllowedHosts).
+	// nil: loopback hosts only.
+	AllowedHosts []httpapi.HostPattern
 
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
@@ -37,6 +42,10 @@ type Config struct {
 
 	MinPasswordLength int
 	Argon2            identity.Argon2Params // zero: OWASP's recommendation; lower only in tests
+
+	// TenantContextKey signs tenant scopes; the database must hold the same
+	// (`migrate up` stores TENANT_CONTEXT_KEY).
+	TenantContextKey database.ContextKey
 }
 
 // Deps are the connections the app runs on. The caller opens them, checks
@@ -44,6 +53,9 @@ type Config struct {
 type Deps struct {
 	// Pool connects as the runtime role (never an owner or superuser).
 	Pool *pgxpool.Pool
+	// TenantPool connects as the tenant login role, which reaches tenant
+	// tables under RLS and nothing else; tenant transactions run on it.
+	TenantPool *pgxpool.Pool
 	// Sessions is the session store (session.NewPostgresStore or
 	// session.NewRedisStore).
 	Sessions session.Store
@@ -64,8 +76,11 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.Server.Serve
 
 // New wires the application.
 func New(cfg Config, deps Deps) (*App, error) {
-	if deps.Pool == nil || deps.Sessions == nil {
-		return nil, errors.New("app: Deps.Pool and Deps.Sessions are required")
+	if deps.Pool == nil || deps.TenantPool == nil || deps.Sessions == nil {
+		return nil, errors.New("app: Deps.Pool, Deps.TenantPool and Deps.Sessions are required")
+	}
+	if len(cfg.TenantContextKey) < database.MinContextKeyBytes {
+		return nil, errors.New("app: Config.TenantContextKey is required")
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -95,15 +110,20 @@ func New(cfg Config, deps Deps) (*App, error) {
 		return nil, err
 	}
 	a.Identity = ident
-	a.Tenancy = tenancy.NewManager(deps.Pool, ident, 0)
+	a.Tenancy = tenancy.NewManager(deps.TenantPool, ident, cfg.TenantContextKey, 0)
 
-	checks := append([]httpapi.Check{{Name: "postgres", Check: deps.Pool.Ping}}, deps.ReadyChecks...)
+	checks := append([]httpapi.Check{
+		{Name: "postgres", Check: func(ctx context.Context) error {
+			return errors.Join(deps.Pool.Ping(ctx), deps.TenantPool.Ping(ctx))
+		}},
+	}, deps.ReadyChecks...)
 	a.Server = httpapi.NewServer(httpapi.Config{
 		Logger:         log,
 		HTTPS:          cfg.HTTPS,
 		TrustedProxies: cfg.TrustedProxies,
 		RequestTimeout: cfg.RequestTimeout,
 		RateLimits:     cfg.RateLimits,
+		AllowedHosts:   cfg.AllowedHosts,
 		ReadyChecks:    checks,
 		Identity:       ident,
 		Sessions:       a.Sessions,

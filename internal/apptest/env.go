@@ -34,6 +34,9 @@ type Options struct {
 	// session store run on instead of DB.App (a pool through a proxy
 	// that fails on demand, say). The caller closes it.
 	Pool *pgxpool.Pool
+	// TenantPool, if set, is the tenant-login-role pool tenant
+	// transactions run on instead of DB.Tenant. The caller closes it.
+	TenantPool *pgxpool.Pool
 }
 
 // Env is the app serving on a test HTTP server.
@@ -49,11 +52,12 @@ type Env struct {
 	// URL is the test server's base URL, "http://127.0.0.1:port".
 	URL string
 
-	opts     Options
-	pool     *pgxpool.Pool
-	sessions session.Store
-	checks   []httpapi.Check
-	serving  atomic.Pointer[app.App] // what the test server serves: App
+	opts       Options
+	pool       *pgxpool.Pool
+	tenantPool *pgxpool.Pool
+	sessions   session.Store
+	checks     []httpapi.Check
+	serving    atomic.Pointer[app.App] // what the test server serves: App
 
 	// check validates every exchange Client.Do makes against openapi.yaml
 	// (checkSpec).
@@ -72,9 +76,12 @@ var fastArgon2 = identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1
 func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	d := dbtest.New(t)
-	e := &Env{T: t, DB: d, opts: opts, pool: d.App}
+	e := &Env{T: t, DB: d, opts: opts, pool: d.App, tenantPool: d.Tenant}
 	if opts.Pool != nil {
 		e.pool = opts.Pool
+	}
+	if opts.TenantPool != nil {
+		e.tenantPool = opts.TenantPool
 	}
 	switch opts.Store {
 	case "", "postgres":
@@ -114,8 +121,10 @@ func (e *Env) build(configure func(*app.Config)) {
 	cfg := app.Config{
 		Logger:     slog.New(slog.DiscardHandler),
 		HTTPS:      e.opts.Secure,
-		RateLimits: httpapi.RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000},
+		RateLimits: httpapi.RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000, LoginSlowAfter: 10000},
 		Argon2:     fastArgon2,
+
+		TenantContextKey: e.DB.Key,
 	}
 	if e.opts.Configure != nil {
 		e.opts.Configure(&cfg)
@@ -123,7 +132,7 @@ func (e *Env) build(configure func(*app.Config)) {
 	if configure != nil {
 		configure(&cfg)
 	}
-	a, err := app.New(cfg, app.Deps{Pool: e.pool, Sessions: e.sessions, ReadyChecks: e.checks})
+	a, err := app.New(cfg, app.Deps{Pool: e.pool, TenantPool: e.tenantPool, Sessions: e.sessions, ReadyChecks: e.checks})
 	if err != nil {
 		e.T.Fatalf("apptest: app.New: %v", err)
 	}

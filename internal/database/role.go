@@ -16,9 +16,9 @@ const RuntimeGroupRole = "tenantkit_app"
 // ErrUnsafeRole means the runtime role would bypass row-level security.
 var ErrUnsafeRole = errors.New("unsafe runtime database role")
 
-// TenantRole is the NOLOGIN role tenant transactions switch to with SET
-// LOCAL ROLE (see internal/tenancy). The runtime role must be able to switch
-// to it but must not inherit its rights.
+// TenantRole is the NOLOGIN role that holds what tenant transactions may
+// touch. The tenant login role (TENANT_DATABASE_URL) is a member of it and
+// of nothing else; the runtime role must not reach it.
 const TenantRole = "tenantkit_tenant"
 
 // RoleReport describes the connected role as far as RLS is concerned.
@@ -62,8 +62,10 @@ WHERE r.rolname = current_user`, TenantRole).Scan(&r.Name, &r.Superuser, &r.Bypa
 
 // CheckRuntimeRole returns ErrUnsafeRole, with what to do about it, when the
 // pool's role is a superuser, has BYPASSRLS, owns a table with RLS, may
-// switch to a role that bypasses RLS, or cannot (or need not) switch to the
-// tenant role the way tenant transactions do.
+// switch to a role that bypasses RLS, or may act as the tenant role; when
+// it or a role it may SET ROLE to reaches past the database (CREATEROLE,
+// REPLICATION, CREATEDB, pg_execute_server_program and the other
+// serverRights); and when it or the tenant role may use large objects.
 func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	r, err := InspectRole(ctx, pool)
 	if err != nil {
@@ -83,14 +85,15 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	case len(r.UnsafeMemberOf) > 0:
 		return fmt.Errorf("%w: role %q may SET ROLE to %v, which are superusers or have BYPASSRLS; revoke those memberships",
 			ErrUnsafeRole, r.Name, r.UnsafeMemberOf)
-	case !r.CanSwitchToTenant:
-		return fmt.Errorf("%w: role %q cannot switch to %s, so tenant transactions would fail; run `server migrate up` "+
-			"(it grants %s to the role named in APP_DATABASE_URL)", ErrUnsafeRole, r.Name, TenantRole, RuntimeGroupRole)
-	case r.InheritsTenant:
-		return fmt.Errorf("%w: role %q inherits the rights of %s, so it reaches tenant tables without switching to it; "+
-			"grant it only %s (which is NOINHERIT)", ErrUnsafeRole, r.Name, TenantRole, RuntimeGroupRole)
+	case r.CanSwitchToTenant || r.InheritsTenant:
+		return fmt.Errorf("%w: role %q may act as %s; tenant transactions run on TENANT_DATABASE_URL's role, and the runtime "+
+			"role must not reach tenant tables: REVOKE %s FROM %s (`server migrate up` does it for %s)",
+			ErrUnsafeRole, r.Name, TenantRole, TenantRole, pgx.Identifier{r.Name}.Sanitize(), RuntimeGroupRole)
 	}
-	return nil
+	if err := refuseServerRights(ctx, pool); err != nil {
+		return err
+	}
+	return refuseLargeObjects(ctx, pool, r.Name, TenantRole)
 }
 
 // EnsureRuntimeRole creates the login role named by appURL's user if it is

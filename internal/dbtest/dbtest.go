@@ -37,13 +37,23 @@ const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=dis
 // RuntimeRole is the login role tests connect as.
 const RuntimeRole = "tenantkit_test_app"
 
+// TenantLoginRole is the login role tenant transactions run on in tests.
+const TenantLoginRole = "tenantkit_test_tenant"
+
+// contextKey is the tenant context key of every test database (DB.Key). It
+// is a test value: production keys come from TENANT_CONTEXT_KEY.
+const contextKey = "tenantkit test tenant context key, 32+ bytes"
+
 // DB is one test package's database.
 type DB struct {
-	Name     string
-	OwnerURL string // the migration owner (the admin role)
-	AppURL   string // the runtime role
-	Owner    *pgxpool.Pool
-	App      *pgxpool.Pool
+	Name      string
+	OwnerURL  string // the migration owner (the admin role)
+	AppURL    string // the runtime role
+	TenantURL string // the tenant login role
+	Owner     *pgxpool.Pool
+	App       *pgxpool.Pool
+	Tenant    *pgxpool.Pool       // for tenancy.NewManager, with Key
+	Key       database.ContextKey // the tenant context key the database holds
 }
 
 var (
@@ -85,6 +95,18 @@ func New(t testing.TB) *DB {
 		t.Fatalf("dbtest: %v (is Postgres running? set TEST_DATABASE_URL)", setupErr)
 	}
 	return current
+}
+
+// TenantPool opens an extra tenant-login-role pool with at most maxConns
+// connections, closed when the test ends.
+func (d *DB) TenantPool(t testing.TB, maxConns int32) *pgxpool.Pool {
+	t.Helper()
+	p, err := database.Open(t.Context(), d.TenantURL, database.PoolConfig{MaxConns: maxConns})
+	if err != nil {
+		t.Fatalf("dbtest: open tenant pool: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // AppPool opens an extra runtime-role pool with at most maxConns
@@ -159,15 +181,25 @@ func create(ctx context.Context) (*DB, error) {
 		return nil, err
 	}
 
-	d := &DB{Name: name}
+	d := &DB{Name: name, Key: database.ContextKey(contextKey)}
 	if d.OwnerURL, err = withDatabase(adminURL(), name, ""); err != nil {
 		return nil, err
 	}
 	if d.AppURL, err = withDatabase(adminURL(), name, RuntimeRole); err != nil {
 		return nil, err
 	}
+	if d.TenantURL, err = withDatabase(adminURL(), name, TenantLoginRole); err != nil {
+		return nil, err
+	}
 	if d.Owner, err = database.Open(ctx, d.OwnerURL, database.PoolConfig{MaxConns: 4}); err != nil {
 		return nil, err
+	}
+	// Roles are cluster-wide: a checkout of an older version on the same
+	// cluster may have granted the tenant role to the runtime group again.
+	if _, err := d.Owner.Exec(ctx, `DO $$ BEGIN
+		IF pg_has_role('tenantkit_app', 'tenantkit_tenant', 'MEMBER') THEN REVOKE tenantkit_tenant FROM tenantkit_app; END IF;
+	END $$`); err != nil {
+		return nil, fmt.Errorf("repair the role graph: %w", err)
 	}
 	// CREATE DATABASE does not copy the template's database-level grants.
 	if _, err := database.EnsureRuntimeRole(ctx, d.Owner, d.AppURL); err != nil {
@@ -178,6 +210,18 @@ func create(ctx context.Context) (*DB, error) {
 	}
 	if err := database.CheckRuntimeRole(ctx, d.App); err != nil {
 		return nil, fmt.Errorf("test runtime role: %w", err)
+	}
+	if _, err := database.EnsureTenantRole(ctx, d.Owner, d.TenantURL); err != nil {
+		return nil, err
+	}
+	if err := database.StoreContextKey(ctx, d.Owner, d.Key); err != nil {
+		return nil, err
+	}
+	if d.Tenant, err = database.Open(ctx, d.TenantURL, database.PoolConfig{MaxConns: 8}); err != nil {
+		return nil, err
+	}
+	if err := database.CheckTenantRole(ctx, d.Tenant); err != nil {
+		return nil, fmt.Errorf("test tenant role: %w", err)
 	}
 	return d, nil
 }
@@ -354,6 +398,7 @@ func MigrateFresh(ctx context.Context) (string, func() error, error) {
 
 func drop(d *DB) error {
 	d.App.Close()
+	d.Tenant.Close()
 	d.Owner.Close()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, adminURL())

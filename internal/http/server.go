@@ -26,6 +26,10 @@ type Check struct {
 	Check func(ctx context.Context) error
 }
 
+// DefaultRequestTimeout bounds one request's work when Config sets no
+// RequestTimeout.
+const DefaultRequestTimeout = 15 * time.Second
+
 // Config is everything the HTTP layer needs; run builds it.
 type Config struct {
 	Logger         *slog.Logger
@@ -34,6 +38,12 @@ type Config struct {
 	RequestTimeout time.Duration
 	RateLimits     RateLimits
 	ReadyChecks    []Check
+	// AllowedHosts are the hosts requests may name (the Host header);
+	// others are answered 421 host_not_allowed, except /healthz and
+	// /readyz, which probes address by IP. Empty: LoopbackHosts() only, so
+	// a server wired without it fails closed. serve passes BASE_URL's host,
+	// ALLOWED_HOSTS and *.TENANT_BASE_DOMAIN.
+	AllowedHosts []HostPattern
 
 	Identity *identity.Service
 	Sessions *session.Manager
@@ -78,7 +88,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
 	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 15 * time.Second
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 
 	csrf := http.NewCrossOriginProtection()
@@ -90,6 +100,7 @@ func NewServer(cfg Config) *Server {
 	// security headers, even the ones the inner layers reject.
 	var h = s.routes()
 	h = csrf.Handler(h)
+	h = s.allowedHosts(cfg.AllowedHosts)(h)
 	h = timeout(cfg.RequestTimeout)(h)
 	h = realIP(cfg.TrustedProxies)(h)
 	h = s.securityHeaders(h)

@@ -18,7 +18,7 @@ func (s *Server) tenantScoped(h Handler) http.HandlerFunc {
 		if !ok {
 			return auth.ErrUnauthenticated
 		}
-		tenantID, err := s.resolver.Resolve(r, p.TenantID)
+		tenantID, err := s.resolver.Resolve(r, p.UserID, p.TenantID)
 		if err != nil {
 			return err
 		}

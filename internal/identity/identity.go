@@ -109,11 +109,13 @@ type Config struct {
 	// on login). Nil discards them.
 	Logger *slog.Logger
 	// OnDisable, if set, is called by DisableUser with the user's id after
-	// the disable has committed, also when the user was disabled already.
-	// cmd wires session.Manager.RevokeAll here, so disabling a user ends
-	// their sessions wherever DisableUser is called from. It must be
-	// idempotent: DisableUser is retried when it fails. Nil runs nothing,
-	// and the caller must revoke the user's sessions itself.
+	// the disable has committed, also when the user was disabled already,
+	// and by User whenever it finds the user disabled (however that came
+	// about). cmd wires session.Manager.RevokeAll here, so disabling a user
+	// ends their sessions wherever DisableUser is called from, and a
+	// session of a disabled user is deleted when a request looks them up.
+	// It must be idempotent: DisableUser is retried when it fails. Nil runs
+	// nothing, and the caller must revoke the user's sessions itself.
 	OnDisable func(ctx context.Context, userID uuid.UUID) error
 }
 
@@ -130,7 +132,7 @@ func defaultMaxConcurrentHashes(procs int) int {
 
 func (c Config) withDefaults() (Config, error) {
 	if c.MinPasswordLength == 0 {
-		c.MinPasswordLength = defaultMinPasswordLength
+		c.MinPasswordLength = DefaultMinPasswordLength
 	}
 	if c.MaxPasswordBytes == 0 {
 		c.MaxPasswordBytes = defaultMaxPasswordBytes
@@ -146,9 +148,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	switch {
-	case c.MinPasswordLength < defaultMinPasswordLength || c.MinPasswordLength > maxMinPasswordLength:
+	case c.MinPasswordLength < DefaultMinPasswordLength || c.MinPasswordLength > MaxMinPasswordLength:
 		return c, fmt.Errorf("identity: MinPasswordLength %d: want %d..%d",
-			c.MinPasswordLength, defaultMinPasswordLength, maxMinPasswordLength)
+			c.MinPasswordLength, DefaultMinPasswordLength, MaxMinPasswordLength)
 	case c.MaxPasswordBytes < minMaxPasswordBytes || c.MaxPasswordBytes > maxMaxPasswordBytes:
 		return c, fmt.Errorf("identity: MaxPasswordBytes %d: want %d..%d",
 			c.MaxPasswordBytes, minMaxPasswordBytes, maxMaxPasswordBytes)
@@ -194,15 +196,5 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 func (s *Service) inTx(ctx context.Context, opts pgx.TxOptions, fn func(q *identitydb.Queries) error) error {
 	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
 		return fn(identitydb.New(tx))
-	})
-}
-
-// inTenantTx runs fn in a transaction scoped to tenantID for RLS.
-func (s *Service) inTenantTx(ctx context.Context, tenantID uuid.UUID, fn func(q *identitydb.Queries) error) error {
-	return s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
-		if err := q.SetTenantID(ctx, tenantID); err != nil {
-			return fmt.Errorf("scope transaction to tenant: %w", err)
-		}
-		return fn(q)
 	})
 }

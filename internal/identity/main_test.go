@@ -61,6 +61,10 @@ func newTestService(t *testing.T, cfg Config) (*Service, *kdfProbe) {
 
 func appPool(t *testing.T) *pgxpool.Pool { return dbtest.New(t).App }
 
+// tenantPool is the tenant login role's pool, the one tenant transactions
+// (and so MemberRole and Members) run on.
+func tenantPool(t *testing.T) *pgxpool.Pool { return dbtest.New(t).Tenant }
+
 // uniqueEmail returns an address no other test uses.
 func uniqueEmail() string { return "u" + strings.ToLower(rand.Text()[:12]) + "@example.com" }
 
@@ -89,8 +93,8 @@ func createTenant(t *testing.T, s *Service, owner uuid.UUID) Tenant {
 	return tn
 }
 
-// inTenant runs fn in a runtime-role transaction scoped to tenantID, the way
-// the tenancy component does, and rolls it back.
+// inTenant runs fn in a transaction on pool scoped to tenantID, the way the
+// tenancy component does (the id and its signature), and rolls it back.
 func inTenant(t *testing.T, pool *pgxpool.Pool, tenantID uuid.UUID, fn func(ctx context.Context, tx pgx.Tx)) {
 	t.Helper()
 	ctx := t.Context()
@@ -99,7 +103,8 @@ func inTenant(t *testing.T, pool *pgxpool.Pool, tenantID uuid.UUID, fn func(ctx 
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1::uuid::text, true)", tenantID); err != nil {
+	sig := dbtest.New(t).Key.Sign(tenantID, tx.Conn().PgConn().PID())
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1::uuid::text, true), set_config('app.tenant_sig', $2, true)", tenantID, sig); err != nil {
 		t.Fatal(err)
 	}
 	fn(ctx, tx)

@@ -18,15 +18,11 @@ import (
 const MaxListed = 1000
 
 // UserTenants lists the tenants userID belongs to, with their role in each,
-// ordered by name, at most MaxListed. It reads in a transaction with
-// app.user_id set, which is what lets RLS show a user their own memberships
-// across tenants. A disabled or unknown user belongs to none.
+// ordered by name, at most MaxListed. A disabled or unknown user belongs to
+// none.
 func (s *Service) UserTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
 	var out []TenantRole
 	err := s.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(q *identitydb.Queries) error {
-		if err := q.SetUserID(ctx, userID); err != nil {
-			return fmt.Errorf("scope transaction to user: %w", err)
-		}
 		rows, err := q.ListUserTenants(ctx, identitydb.ListUserTenantsParams{UserID: userID, MaxRows: MaxListed})
 		if err != nil {
 			return err
@@ -86,7 +82,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, rol
 	if !role.Valid() {
 		return validation.Errors{{Field: "role", Detail: "must be owner, admin or member"}}
 	}
-	err := s.inTenantTx(ctx, tenantID, func(q *identitydb.Queries) error {
+	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		return mapDBError(q.CreateMembership(ctx, identitydb.CreateMembershipParams{
 			TenantID: tenantID, UserID: userID, Role: string(role),
 		}))
@@ -101,7 +97,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, rol
 // tenant-scoped transaction; ErrNotMember when there was none. It takes
 // effect for the next MemberRole call.
 func (s *Service) RemoveMember(ctx context.Context, tenantID, userID uuid.UUID) error {
-	err := s.inTenantTx(ctx, tenantID, func(q *identitydb.Queries) error {
+	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		n, err := q.DeleteMembership(ctx, identitydb.DeleteMembershipParams{TenantID: tenantID, UserID: userID})
 		if err != nil {
 			return err

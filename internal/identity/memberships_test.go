@@ -63,7 +63,7 @@ func sortByName(l []TenantRole) []TenantRole {
 
 func TestMemberRole(t *testing.T) {
 	s, _ := newTestService(t, Config{})
-	pool := appPool(t)
+	pool := tenantPool(t)
 	owner, member, outsider, disabled := signUp(t, s), signUp(t, s), signUp(t, s), signUp(t, s)
 	tn := createTenant(t, s, owner.ID)
 	other := createTenant(t, s, outsider.ID)
@@ -125,7 +125,7 @@ func TestMemberRole(t *testing.T) {
 
 func TestMembers(t *testing.T) {
 	s, _ := newTestService(t, Config{})
-	pool := appPool(t)
+	pool := tenantPool(t)
 	owner, admin, outsider, disabled := signUp(t, s), signUp(t, s), signUp(t, s), signUp(t, s)
 	tn := createTenant(t, s, owner.ID)
 	other := createTenant(t, s, outsider.ID)
@@ -281,7 +281,7 @@ WITH u AS (
 )
 INSERT INTO memberships (tenant_id, user_id, role)
 SELECT current_setting('app.tenant_id')::uuid, id, 'member' FROM u`, n, uniqueSlug(), uuid.Nil, tn.ID)
-		inTenant(t, appPool(t), tn.ID, func(ctx context.Context, tx pgx.Tx) {
+		inTenant(t, tenantPool(t), tn.ID, func(ctx context.Context, tx pgx.Tx) {
 			got, err := s.Members(ctx, tx, tn.ID)
 			if err != nil {
 				t.Fatal(err)

@@ -18,8 +18,8 @@ import (
 // composition rules. Passwords are never truncated or trimmed.
 
 const (
-	defaultMinPasswordLength = 8   // the floor NIST and ASVS allow
-	maxMinPasswordLength     = 64  // a higher minimum would refuse long passphrases' shorter cousins for no gain
+	DefaultMinPasswordLength = 8   // the floor NIST and ASVS allow; Config.MinPasswordLength may raise it
+	MaxMinPasswordLength     = 64  // a higher minimum would refuse long passphrases' shorter cousins for no gain
 	defaultMaxPasswordBytes  = 256 // any 64-character password fits, even at 4 bytes a character
 	minMaxPasswordBytes      = 256 // NIST and ASVS: allow at least 64 characters
 	maxMaxPasswordBytes      = 4096

@@ -18,8 +18,8 @@ func TestCommonPasswordList(t *testing.T) {
 		}
 	}
 	for p := range list {
-		if p != strings.ToLower(p) || p != normalizePassword(p) || len([]rune(p)) < defaultMinPasswordLength {
-			t.Errorf("block list entry %q is not lowercase, NFKC and at least %d characters", p, defaultMinPasswordLength)
+		if p != strings.ToLower(p) || p != normalizePassword(p) || len([]rune(p)) < DefaultMinPasswordLength {
+			t.Errorf("block list entry %q is not lowercase, NFKC and at least %d characters", p, DefaultMinPasswordLength)
 		}
 	}
 }

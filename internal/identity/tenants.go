@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
 	"github.com/tenantkit/tenantkit/internal/validation"
@@ -47,11 +48,6 @@ func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slu
 		if err != nil {
 			return fmt.Errorf("insert tenant: %w", mapDBError(err))
 		}
-		// The membership is a tenant row: RLS admits it only inside the
-		// new tenant's scope.
-		if err := q.SetTenantID(ctx, row.ID); err != nil {
-			return fmt.Errorf("scope transaction to tenant: %w", err)
-		}
 		if err := q.CreateMembership(ctx, identitydb.CreateMembershipParams{
 			TenantID: row.ID, UserID: ownerID, Role: string(RoleOwner),
 		}); err != nil {
@@ -89,6 +85,31 @@ func (s *Service) Tenant(ctx context.Context, ref string) (Tenant, error) {
 		return Tenant{}, fmt.Errorf("get tenant: %w", err)
 	}
 	return tenantFromRow(row), nil
+}
+
+// MemberTenant returns the id of the tenant ref names (its id, in any form
+// uuid.Parse accepts, or its slug) when userID is an enabled member of it.
+// One query resolves the ref and checks the membership together, so a
+// tenant the user may not see and one that does not exist cost the same
+// database work and fail the same: ErrTenantNotFound. So does a ref that is
+// neither an id nor a slug, without a query (its form is no secret).
+func (s *Service) MemberTenant(ctx context.Context, userID uuid.UUID, ref string) (uuid.UUID, error) {
+	arg := identitydb.GetMemberTenantIDParams{UserID: userID}
+	if id, err := uuid.Parse(ref); err == nil {
+		arg.TenantID = uuid.NullUUID{UUID: id, Valid: true}
+	} else if slugPattern.MatchString(ref) {
+		arg.Slug = pgtype.Text{String: ref, Valid: true}
+	} else {
+		return uuid.Nil, ErrTenantNotFound
+	}
+	id, err := identitydb.New(s.pool).GetMemberTenantID(ctx, arg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, ErrTenantNotFound
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("resolve tenant %q for user %s: %w", ref, userID, err)
+	}
+	return id, nil
 }
 
 func tenantFromRow(r identitydb.Tenant) Tenant {

@@ -136,6 +136,14 @@ func (s *Service) rehash(ctx context.Context, userID uuid.UUID, password, oldHas
 }
 
 // User returns the user with id, disabled or not, or ErrUserNotFound.
+//
+// For a disabled user it also calls Config.OnDisable, which revokes their
+// sessions: a user disabled behind DisableUser's back (by SQL, or by a
+// command that reached another session store) loses every session the
+// first time a request of theirs looks them up, so re-enabling them later
+// brings none back. A failing hook is logged, not returned: the caller
+// refuses a disabled user all the same, and the next lookup tries again.
+// (A hook that looks the user up itself does not run again.)
 func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
 	row, err := identitydb.New(s.pool).GetUserByID(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -144,7 +152,25 @@ func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("get user %s: %w", id, err)
 	}
-	return userFromRow(row), nil
+	u := userFromRow(row)
+	if u.Disabled && ctx.Value(inOnDisable{}) == nil {
+		if err := s.onDisable(ctx, id); err != nil {
+			s.cfg.Logger.WarnContext(ctx, "identity: revoke the sessions of a disabled user", "user_id", id, "err", err)
+		}
+	}
+	return u, nil
+}
+
+// inOnDisable marks the context of a Config.OnDisable call, so a hook that
+// calls User (to mail the user, say) does not run itself again.
+type inOnDisable struct{}
+
+// onDisable runs Config.OnDisable, if set, for the user id.
+func (s *Service) onDisable(ctx context.Context, id uuid.UUID) error {
+	if s.cfg.OnDisable == nil {
+		return nil
+	}
+	return s.cfg.OnDisable(context.WithValue(ctx, inOnDisable{}, true), id)
 }
 
 // UserByEmail returns the user with email (trimmed, any letter case), or
@@ -180,10 +206,8 @@ func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
 	if n == 0 {
 		return ErrUserNotFound
 	}
-	if s.cfg.OnDisable != nil {
-		if err := s.cfg.OnDisable(ctx, id); err != nil {
-			return fmt.Errorf("user %s is disabled, but the OnDisable hook failed (retry DisableUser): %w", id, err)
-		}
+	if err := s.onDisable(ctx, id); err != nil {
+		return fmt.Errorf("user %s is disabled, but the OnDisable hook failed (retry DisableUser): %w", id, err)
 	}
 	return nil
 }

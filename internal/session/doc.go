@@ -32,4 +32,7 @@
 //     cleared and a warning logged.
 //   - In steady state a request costs one store read; the last-seen time is
 //     written at most once per Config.TouchInterval per session.
+//   - Whatever revokes sessions from outside the server (`users disable`)
+//     uses the store the server uses: serve records it in the database
+//     (RecordStoreConfig), and the command refuses to run on another.
 package session

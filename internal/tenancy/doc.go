@@ -4,9 +4,15 @@
 //
 // Invariants:
 //   - The tenant setting is transaction-local: Run begins a transaction whose
-//     first statement is set_config('app.tenant_id', <validated uuid>, true)
-//     (sent in the same round trip as BEGIN), so a pooled connection never
-//     carries one request's tenant into the next, whatever happens.
+//     first statement sets app.tenant_id (a parsed uuid) and app.tenant_sig
+//     (its HMAC for this connection, database.ContextKey.Sign) with
+//     set_config(…, true), in the same round trip as BEGIN, so a pooled
+//     connection never carries one request's tenant into the next.
+//   - The tenant is unforgeable from SQL: app.current_tenant_id() trusts the
+//     id only with a signature that verifies, and Run's pool connects as the
+//     tenant login role, which reaches tenant tables and nothing else, so
+//     SQL inside the transaction (injected or not) can neither move to
+//     another tenant nor step out to identity's tables.
 //   - A tenant is honoured only when the user is an enabled member of it; a
 //     tenant the caller may not see fails exactly like one that does not exist
 //     (ErrTenantNotFound).

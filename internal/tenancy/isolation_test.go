@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
@@ -59,12 +60,22 @@ func newManager(t *testing.T, pool *pgxpool.Pool) *tenancy.Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tenancy.NewManager(pool, ident, time.Second)
+	return tenancy.NewManager(pool, ident, dbtest.New(t).Key, time.Second)
 }
 
-// inTenant runs fn in a transaction of the runtime role switched to the
-// tenant role, with app.tenant_id set (tenant uuid.Nil: no setting at all),
-// then rolls back.
+// scope sets the transaction's tenant as tenancy.Run does: the id and its
+// signature for this connection.
+func scope(t *testing.T, tx pgx.Tx, key database.ContextKey, tenant uuid.UUID) {
+	t.Helper()
+	sig := key.Sign(tenant, tx.Conn().PgConn().PID())
+	if _, err := tx.Exec(t.Context(), "SELECT set_config('app.tenant_id', $1, true), set_config('app.tenant_sig', $2, true)",
+		tenant.String(), sig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// inTenant runs fn in a transaction of the tenant login role, scoped to
+// tenant (uuid.Nil: no setting at all), then rolls back.
 func inTenant(t *testing.T, pool *pgxpool.Pool, tenant uuid.UUID, fn func(tx pgx.Tx)) {
 	t.Helper()
 	tx, err := pool.Begin(t.Context())
@@ -72,13 +83,8 @@ func inTenant(t *testing.T, pool *pgxpool.Pool, tenant uuid.UUID, fn func(tx pgx
 		t.Fatal(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(t.Context()))
-	if _, err := tx.Exec(t.Context(), "SET LOCAL ROLE "+tenancy.TenantRole); err != nil {
-		t.Fatal(err)
-	}
 	if tenant != uuid.Nil {
-		if _, err := tx.Exec(t.Context(), "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			t.Fatal(err)
-		}
+		scope(t, tx, dbtest.New(t).Key, tenant)
 	}
 	fn(tx)
 }
@@ -102,7 +108,7 @@ func isRLSViolation(err error) bool {
 // TestSQLIsolation checks the policies themselves, as the runtime role.
 func TestSQLIsolation(t *testing.T) {
 	w := newWorld(t)
-	app := w.db.App
+	app := w.db.Tenant
 
 	t.Run("no tenant set: reads see nothing", func(t *testing.T) {
 		inTenant(t, app, uuid.Nil, func(tx pgx.Tx) {
@@ -189,14 +195,14 @@ func TestSQLIsolation(t *testing.T) {
 			}
 		})
 	})
-	t.Run("runtime role cannot truncate", func(t *testing.T) {
+	t.Run("tenant role cannot truncate", func(t *testing.T) {
 		_, err := app.Exec(t.Context(), "TRUNCATE projects")
 		if !isRLSViolation(err) { // 42501 is also "permission denied"
 			t.Errorf("got %v, want permission denied", err)
 		}
 	})
-	t.Run("runtime role outside the tenant role cannot touch tenant tables", func(t *testing.T) {
-		_, err := app.Exec(t.Context(), "SELECT count(*) FROM projects")
+	t.Run("runtime role cannot touch tenant tables", func(t *testing.T) {
+		_, err := w.db.App.Exec(t.Context(), "SELECT count(*) FROM projects")
 		if !isRLSViolation(err) {
 			t.Errorf("got %v, want permission denied", err)
 		}
@@ -206,7 +212,7 @@ func TestSQLIsolation(t *testing.T) {
 // TestRunScopesToTenant checks the tenant transaction end to end.
 func TestRunScopesToTenant(t *testing.T) {
 	w := newWorld(t)
-	m := newManager(t, w.db.App)
+	m := newManager(t, w.db.Tenant)
 
 	t.Run("member sees only their tenant", func(t *testing.T) {
 		err := m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error {
@@ -312,7 +318,7 @@ func TestDBOutsideRunFailsClosed(t *testing.T) {
 // whatever way the first ended.
 func TestNoLeakAcrossPooledConnection(t *testing.T) {
 	w := newWorld(t)
-	pool := w.db.AppPool(t, 1)
+	pool := w.db.TenantPool(t, 1)
 	m := newManager(t, pool)
 
 	endings := []struct {
@@ -395,8 +401,8 @@ func TestNoLeakAcrossPooledConnection(t *testing.T) {
 			if setting != nil {
 				t.Errorf("after %s: app.tenant_id = %q survived on the pooled connection", e.name, *setting)
 			}
-			if role != dbtest.RuntimeRole {
-				t.Errorf("after %s: current_user = %q on the pooled connection, want %q", e.name, role, dbtest.RuntimeRole)
+			if role != dbtest.TenantLoginRole {
+				t.Errorf("after %s: current_user = %q on the pooled connection, want %q", e.name, role, dbtest.TenantLoginRole)
 			}
 		})
 	}
@@ -406,7 +412,7 @@ func TestNoLeakAcrossPooledConnection(t *testing.T) {
 // the tenant role, which reaches tenant tables under RLS and nothing else.
 func TestTenantTransactionPrivileges(t *testing.T) {
 	w := newWorld(t)
-	m := newManager(t, w.db.App)
+	m := newManager(t, w.db.Tenant)
 	denied := []string{
 		"SELECT hash FROM password_credentials",
 		"SELECT count(*) FROM sessions",
@@ -490,9 +496,7 @@ func TestForceAppliesToTheOwner(t *testing.T) {
 			t.Errorf("the owner of %s saw %d rows without a tenant; is RLS forced?", table, got)
 		}
 	}
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", w.tenantA.String()); err != nil {
-		t.Fatal(err)
-	}
+	scope(t, tx, w.db.Key, w.tenantA)
 	if got := count(t, tx, "SELECT count(*) FROM projects"); got != 1 {
 		t.Errorf("the owner in tenant A saw %d projects, want 1", got)
 	}

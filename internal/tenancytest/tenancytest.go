@@ -49,7 +49,7 @@ func New(t testing.TB) *Kit {
 	}
 	return &Kit{
 		DB:      d,
-		Tenancy: tenancy.NewManager(d.App, ident, 0),
+		Tenancy: tenancy.NewManager(d.Tenant, ident, d.Key, 0),
 		A:       newTenant(t, d, "a"),
 		B:       newTenant(t, d, "b"),
 	}
