@@ -175,6 +175,19 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key})
 	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key,
 		"SESSION_STORE": "redis", "REDIS_URL": redisURL()})
+	// A database every role may connect to (restored into a fresh
+	// `createdb`, say) is refused until `migrate up` locks it again.
+	if _, err := d.Owner.Exec(ctx, "GRANT CONNECT ON DATABASE "+name+" TO PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"serve"}, envFrom(map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL,
+		"TENANT_CONTEXT_KEY": key, "HTTP_ADDR": "127.0.0.1:0"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "PUBLIC") {
+		t.Errorf("serve on a database PUBLIC may connect to: %v, want a refusal naming PUBLIC", err)
+	}
+	if err := run(ctx, []string{"migrate", "up"}, env, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
 	// A server whose key is not the database's refuses to start.
 	err = run(ctx, []string{"serve"}, envFrom(map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL,
 		"TENANT_CONTEXT_KEY": strings.Repeat("a5", 32), "HTTP_ADDR": "127.0.0.1:0"}), &bytes.Buffer{}, &bytes.Buffer{})

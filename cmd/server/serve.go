@@ -51,6 +51,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := database.CheckTenantRole(ctx, tenantPool); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
+	if err := database.CheckConnect(ctx, pool, pool.Config().ConnConfig.User, tenantPool.Config().ConnConfig.User); err != nil {
+		return fmt.Errorf("refusing to serve: %w", err)
+	}
 
 	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
 	if err != nil {

@@ -16,6 +16,16 @@
 -- migration leaves roles alone.
 
 -- +goose Up
+-- Only the roles `migrate up` grants CONNECT to (this deployment's runtime
+-- and tenant login roles) may connect, from before any table exists: roles
+-- are cluster-wide, and another deployment's are members of the same groups.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$$;
+-- +goose StatementEnd
 -- +goose StatementBegin
 DO $$
 BEGIN
