@@ -96,6 +96,27 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	return refuseLargeObjects(ctx, pool, r.Name, TenantRole)
 }
 
+// ensureLogin creates the plain login role name with password if it does
+// not exist, or sets its password when one is given. Role names and
+// passwords cannot be bind parameters in DDL; format() quotes them on the
+// server with %I and %L.
+func ensureLogin(ctx context.Context, tx pgx.Tx, name, password string, exists bool) error {
+	var stmt string
+	var err error
+	switch {
+	case !exists:
+		err = tx.QueryRow(ctx, `SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT', $1::text)
+		                        || CASE WHEN $2::text = '' THEN '' ELSE format(' PASSWORD %L', $2::text) END`, name, password).Scan(&stmt)
+	case password != "":
+		err = tx.QueryRow(ctx, `SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)`, name, password).Scan(&stmt)
+	}
+	if err != nil || stmt == "" {
+		return err
+	}
+	_, err = tx.Exec(ctx, stmt)
+	return err
+}
+
 // EnsureRuntimeRole creates the login role named by appURL's user if it is
 // missing (or updates its password), makes it a member of RuntimeGroupRole,
 // and makes it the only non-owner role that may connect to the database. It
@@ -130,23 +151,8 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 			"give the runtime a role of its own (for example app)", ErrUnsafeRole, name)
 	}
 
-	// Role names and passwords cannot be bind parameters in DDL; format()
-	// quotes them on the server with %I and %L.
-	var stmt string
-	switch {
-	case !exists:
-		err = tx.QueryRow(ctx, `SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT', $1::text)
-		                        || CASE WHEN $2::text = '' THEN '' ELSE format(' PASSWORD %L', $2::text) END`, name, password).Scan(&stmt)
-	case password != "":
-		err = tx.QueryRow(ctx, `SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)`, name, password).Scan(&stmt)
-	}
-	if err != nil {
-		return "", fmt.Errorf("ensure runtime role: %w", err)
-	}
-	if stmt != "" {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return "", fmt.Errorf("ensure runtime role %q: %w", name, err)
-		}
+	if err := ensureLogin(ctx, tx, name, password, exists); err != nil {
+		return "", fmt.Errorf("ensure runtime role %q: %w", name, err)
 	}
 	grant := fmt.Sprintf("GRANT %s TO %s", pgx.Identifier{RuntimeGroupRole}.Sanitize(), pgx.Identifier{name}.Sanitize())
 	if _, err := tx.Exec(ctx, grant); err != nil {

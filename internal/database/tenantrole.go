@@ -107,27 +107,15 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 		return "", fmt.Errorf("%w: TENANT_DATABASE_URL user %q is the migration owner, a superuser, has BYPASSRLS or is a "+
 			"member of %s; give tenant transactions a login role of their own (for example app_tenant)", ErrUnsafeRole, name, RuntimeGroupRole)
 	}
-	var stmts []string
-	var stmt string
-	switch {
-	case !exists:
-		err = tx.QueryRow(ctx, `SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT', $1::text)
-		                        || CASE WHEN $2::text = '' THEN '' ELSE format(' PASSWORD %L', $2::text) END`, name, password).Scan(&stmt)
-	case password != "":
-		err = tx.QueryRow(ctx, `SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)`, name, password).Scan(&stmt)
-	}
-	if err != nil {
-		return "", fmt.Errorf("ensure tenant role: %w", err)
-	}
-	if stmt != "" {
-		stmts = append(stmts, stmt)
+	if err := ensureLogin(ctx, tx, name, password, exists); err != nil {
+		return "", fmt.Errorf("ensure tenant role %q: %w", name, err)
 	}
 	var grants string
 	if err := tx.QueryRow(ctx, `SELECT format('GRANT %I TO %I; GRANT CONNECT ON DATABASE %I TO %I',
 	                                          $2::text, $1::text, current_database(), $1::text)`, name, TenantRole).Scan(&grants); err != nil {
 		return "", fmt.Errorf("ensure tenant role: %w", err)
 	}
-	for _, s := range append(stmts, strings.Split(grants, "; ")...) {
+	for _, s := range strings.Split(grants, "; ") {
 		if _, err := tx.Exec(ctx, s); err != nil {
 			return "", fmt.Errorf("ensure tenant role %q: %w", name, err)
 		}
