@@ -115,7 +115,7 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 	                                          $2::text, $1::text, current_database(), $1::text)`, name, TenantRole).Scan(&grants); err != nil {
 		return "", fmt.Errorf("ensure tenant role: %w", err)
 	}
-	for _, s := range strings.Split(grants, "; ") {
+	for s := range strings.SplitSeq(grants, "; ") {
 		if _, err := tx.Exec(ctx, s); err != nil {
 			return "", fmt.Errorf("ensure tenant role %q: %w", name, err)
 		}
