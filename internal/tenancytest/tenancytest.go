@@ -38,41 +38,38 @@ type Tenant struct {
 	UserID uuid.UUID
 }
 
-// New creates two fresh tenants in the test package's database. Each call
-// makes new ones, so tests do not see each other's rows.
+// New creates two fresh tenants in the test package's database, through
+// identity's API as sign-up and tenant creation do. Each call makes new
+// ones, so tests do not see each other's rows.
 func New(t testing.TB) *Kit {
 	t.Helper()
 	d := dbtest.New(t)
-	ident, err := identity.New(d.App, identity.Config{})
+	// Cheap hashes: the kit's users never log in.
+	ident, err := identity.New(d.App, identity.Config{Argon2: identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &Kit{
 		DB:      d,
 		Tenancy: tenancy.NewManager(d.Tenant, ident, d.Key, 0),
-		A:       newTenant(t, d, "a"),
-		B:       newTenant(t, d, "b"),
+		A:       newTenant(t, ident, "a"),
+		B:       newTenant(t, ident, "b"),
 	}
 }
 
-// newTenant inserts a user, a tenant and the user's owner membership as
-// the owner role (fixtures only; the code under test runs as the runtime
-// role).
-func newTenant(t testing.TB, d *dbtest.DB, name string) Tenant {
+// newTenant signs up a user and creates a tenant they own.
+func newTenant(t testing.TB, ident *identity.Service, name string) Tenant {
 	t.Helper()
 	suffix := uuid.NewString()[:8]
-	tn := Tenant{Slug: "test-" + name + "-" + suffix}
-	err := d.Owner.QueryRow(t.Context(), `
-		WITH u AS (INSERT INTO users (email, name) VALUES ($1, $2) RETURNING id),
-		     t AS (INSERT INTO tenants (slug, name) VALUES ($3, $2) RETURNING id),
-		     m AS (INSERT INTO memberships (tenant_id, user_id, role) SELECT t.id, u.id, 'owner' FROM t, u)
-		SELECT t.id, u.id FROM t, u`,
-		"member-"+name+"-"+suffix+"@example.com", "Tenant "+name, tn.Slug,
-	).Scan(&tn.ID, &tn.UserID)
+	u, err := ident.SignUp(t.Context(), "member-"+name+"-"+suffix+"@example.com", "correct horse battery staple", "Member "+name)
+	if err != nil {
+		t.Fatalf("tenancytest: sign up the member of tenant %s: %v", name, err)
+	}
+	tn, err := ident.CreateTenant(t.Context(), u.ID, "Tenant "+name, "test-"+name+"-"+suffix)
 	if err != nil {
 		t.Fatalf("tenancytest: create tenant %s: %v", name, err)
 	}
-	return tn
+	return Tenant{ID: tn.ID, Slug: tn.Slug, UserID: u.ID}
 }
 
 // Run runs fn inside tn's tenant transaction as its member, as a request
