@@ -41,6 +41,7 @@ help: ## list targets
 run: services build ## create/migrate the database and start the server
 	@if [[ -z "$${TENANT_CONTEXT_KEY:-}" ]]; then \
 		key=$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n'); \
+		if [[ -s .env && -n "$$(tail -c1 .env)" ]]; then echo >> .env; fi; \
 		printf 'TENANT_CONTEXT_KEY=%s\n' "$$key" >> .env; \
 		echo "make run: wrote a new TENANT_CONTEXT_KEY to .env"; \
 	fi
