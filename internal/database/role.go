@@ -31,9 +31,9 @@ type RoleReport struct {
 	// UnsafeMemberOf lists roles it may SET ROLE to that are superusers or
 	// have BYPASSRLS (the tenant role included).
 	UnsafeMemberOf []string
-	// CanSwitchToTenant: a member of TenantRole. InheritsTenant: it also has
-	// the tenant role's rights without switching.
-	CanSwitchToTenant, InheritsTenant bool
+	// ReachesTenant: a member of TenantRole (it may SET ROLE to it, or has
+	// its rights outright).
+	ReachesTenant bool
 }
 
 // InspectRole reports on the role the pool connects as.
@@ -49,11 +49,10 @@ SELECT r.rolname, r.rolsuper, r.rolbypassrls,
                  FROM pg_roles o
                  WHERE o.oid <> r.oid AND (o.rolsuper OR o.rolbypassrls)
                    AND pg_has_role(r.oid, o.oid, 'MEMBER')), '{}'),
-       coalesce((SELECT pg_has_role(r.oid, t.oid, 'MEMBER') FROM pg_roles t WHERE t.rolname = $1), false),
-       coalesce((SELECT pg_has_role(r.oid, t.oid, 'USAGE') FROM pg_roles t WHERE t.rolname = $1), false)
+       coalesce((SELECT pg_has_role(r.oid, t.oid, 'MEMBER') FROM pg_roles t WHERE t.rolname = $1), false)
 FROM pg_roles r
 WHERE r.rolname = current_user`, TenantRole).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables,
-		&r.UnsafeMemberOf, &r.CanSwitchToTenant, &r.InheritsTenant)
+		&r.UnsafeMemberOf, &r.ReachesTenant)
 	if err != nil {
 		return RoleReport{}, fmt.Errorf("inspect database role: %w", err)
 	}
@@ -85,7 +84,7 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	case len(r.UnsafeMemberOf) > 0:
 		return fmt.Errorf("%w: role %q may SET ROLE to %v, which are superusers or have BYPASSRLS; revoke those memberships",
 			ErrUnsafeRole, r.Name, r.UnsafeMemberOf)
-	case r.CanSwitchToTenant || r.InheritsTenant:
+	case r.ReachesTenant:
 		return fmt.Errorf("%w: role %q may act as %s; tenant transactions run on TENANT_DATABASE_URL's role, and the runtime "+
 			"role must not reach tenant tables: REVOKE %s FROM %s (`server migrate up` does it for %s)",
 			ErrUnsafeRole, r.Name, TenantRole, TenantRole, pgx.Identifier{r.Name}.Sanitize(), RuntimeGroupRole)
