@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,12 @@ type config struct {
 	DatabaseURL       string // owner role; migrations
 	AppDatabaseURL    string // runtime role; serving
 	TenantDatabaseURL string // tenant login role; tenant transactions
+	// Roles are the deployment's group roles, DATABASE_ROLE_PREFIX_app and
+	// _tenant. rolesErr says why there are none (no database URL to derive
+	// the default from, or a database name that is no prefix): commands
+	// that need them refuse with it (requireRoles).
+	Roles    database.Roles
+	rolesErr error
 	// TenantContextKey signs tenant scopes (nil when unset: serve and
 	// migrate up require it).
 	TenantContextKey database.ContextKey
@@ -134,6 +141,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		bad("SESSION_STORE", "want postgres or redis, got %q", c.SessionStore)
 	}
+	c.Roles, c.rolesErr = roles(env("DATABASE_ROLE_PREFIX", ""), cmp.Or(c.DatabaseURL, c.AppDatabaseURL), bad)
 	c.RedisKeyPrefix = redisKeyPrefix(env("REDIS_KEY_PREFIX", ""), c.AppDatabaseURL, c.SessionStore == "redis", bad)
 	// A login waits at most this long; longer, and the wait turns into the
 	// lockout it is there to avoid.
@@ -211,6 +219,32 @@ func redisKeyPrefix(set, appURL string, needed bool, bad func(key, format string
 	}
 	return prefix
 }
+
+// roles returns the deployment's roles: DATABASE_ROLE_PREFIX (set, and
+// then it must be valid) or its default, the name of the database that
+// databaseURL names; the default's error waits for a command that needs it.
+func roles(set, databaseURL string, bad func(key, format string, args ...any)) (database.Roles, error) {
+	const key = "DATABASE_ROLE_PREFIX"
+	if set != "" {
+		r, err := database.RolesFor(set)
+		if err != nil {
+			bad(key, "%v", err)
+		}
+		return r, nil
+	}
+	if databaseURL == "" {
+		return database.Roles{}, fmt.Errorf("%s: no default without DATABASE_URL or APP_DATABASE_URL", key)
+	}
+	prefix, err := database.DefaultRolePrefix(databaseURL)
+	if err != nil {
+		return database.Roles{}, fmt.Errorf("%s: no default: %w", key, err)
+	}
+	return database.RolesFor(prefix)
+}
+
+// requireRoles reports why there are no deployment roles for the command
+// that needs them.
+func requireRoles(c config) error { return c.rolesErr }
 
 // maxRedisKeyPrefix bounds REDIS_KEY_PREFIX, which every Redis key repeats.
 const maxRedisKeyPrefix = 200

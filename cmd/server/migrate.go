@@ -38,7 +38,11 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		return fmt.Errorf("usage: server migrate up|down|status (got %q)", action)
 	}
 
-	m, err := database.NewMigrator(cfg.DatabaseURL)
+	if err := requireRoles(cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deployment roles: %s, %s\n", cfg.Roles.App, cfg.Roles.Tenant)
+	m, err := database.NewMigrator(cfg.DatabaseURL, cfg.Roles)
 	if err != nil {
 		return err
 	}
@@ -57,12 +61,12 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		return err
 	}
 	defer owner.Close()
-	role, err := database.EnsureRuntimeRole(ctx, owner, cfg.AppDatabaseURL)
+	role, err := database.EnsureRuntimeRole(ctx, owner, cfg.AppDatabaseURL, cfg.Roles)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "runtime role %q is ready\n", role)
-	tenantRole, err := database.EnsureTenantRole(ctx, owner, cfg.TenantDatabaseURL)
+	tenantRole, err := database.EnsureTenantRole(ctx, owner, cfg.TenantDatabaseURL, cfg.Roles)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,12 @@ func envFrom(m map[string]string) func(string) string {
 func withTenant(d *dbtest.DB, env map[string]string) map[string]string {
 	env["TENANT_DATABASE_URL"] = d.TenantURL
 	env["TENANT_CONTEXT_KEY"] = hex.EncodeToString(d.Key)
+	env["DATABASE_ROLE_PREFIX"] = strings.TrimSuffix(d.Roles.App, "_app") // not the test database's name
+	return env
+}
+
+func withKey(env map[string]string) map[string]string {
+	env["TENANT_CONTEXT_KEY"] = strings.Repeat("5a", 32)
 	return env
 }
 
@@ -48,6 +54,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
 		{map[string]string{"PASSWORD_MIN_LENGTH": "4"}, "PASSWORD_MIN_LENGTH"},
 		{map[string]string{}, "APP_DATABASE_URL"},
+		{map[string]string{"DATABASE_ROLE_PREFIX": "Acme-Prod"}, "DATABASE_ROLE_PREFIX"},
+		// The default prefix is the database's name, which must be one.
+		{withKey(map[string]string{"APP_DATABASE_URL": "postgres://u@127.0.0.1/Acme-Prod", "TENANT_DATABASE_URL": "postgres://t@127.0.0.1/Acme-Prod"}), "DATABASE_ROLE_PREFIX: no default"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
@@ -55,6 +64,10 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("env %v: err = %v, want it to name %s", tt.env, err, tt.want)
 		}
+	}
+	err := run(t.Context(), []string{"migrate", "status"}, envFrom(map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/Acme-Prod"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_ROLE_PREFIX") {
+		t.Errorf("migrate status on a database whose name is no role prefix: %v, want an error naming DATABASE_ROLE_PREFIX", err)
 	}
 	if err := run(t.Context(), []string{"migrate", "sideways"}, envFrom(map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/x"}), &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
 		t.Error("migrate sideways: want a usage error")
@@ -135,7 +148,10 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	appURL := strings.Replace(strings.Replace(d.AppURL, "/"+d.Name, "/"+name, 1), dbtest.RuntimeRole, role, 1)
 	t.Cleanup(func() {
 		ctx := context.Background()
-		for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "DROP ROLE IF EXISTS " + role, "DROP ROLE IF EXISTS " + role + "_t"} {
+		// The deployment's group roles, named after its database, go last:
+		// nothing may be granted to a role that is dropped.
+		for _, sql := range []string{"DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "DROP ROLE IF EXISTS " + role, "DROP ROLE IF EXISTS " + role + "_t",
+			"DROP ROLE IF EXISTS " + name + "_app", "DROP ROLE IF EXISTS " + name + "_tenant"} {
 			if _, err := d.Owner.Exec(ctx, sql); err != nil {
 				t.Errorf("cleanup: %s: %v", sql, err)
 			}
@@ -150,7 +166,7 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 		if err := run(ctx, []string{"migrate", "up"}, env, &out, &bytes.Buffer{}); err != nil {
 			t.Fatalf("migrate up #%d: %v\n%s", i+1, err, out.String())
 		}
-		if !strings.Contains(out.String(), "runtime role") {
+		if !strings.Contains(out.String(), "runtime role") || !strings.Contains(out.String(), "deployment roles: "+name+"_app, "+name+"_tenant") {
 			t.Errorf("migrate up #%d output: %s", i+1, out.String())
 		}
 	}

@@ -20,7 +20,7 @@ import (
 // serve runs the HTTP server until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err := errors.Join(requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL),
-		requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey)); err != nil {
+		requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey), requireRoles(cfg)); err != nil {
 		return err
 	}
 	pool, err := database.Open(ctx, cfg.AppDatabaseURL, database.PoolConfig{
@@ -33,7 +33,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("APP_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
-	if err := database.CheckRuntimeRole(ctx, pool); err != nil {
+	if err := database.CheckRuntimeRole(ctx, pool, cfg.Roles); err != nil {
 		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
 	}
 	// Tenant transactions run on a login role of their own, which reaches
@@ -48,7 +48,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
 	}
 	defer tenantPool.Close()
-	if err := database.CheckTenantRole(ctx, tenantPool); err != nil {
+	if err := database.CheckTenantRole(ctx, tenantPool, cfg.Roles); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
 	if err := database.CheckConnect(ctx, pool, pool.Config().ConnConfig.User, tenantPool.Config().ConnConfig.User); err != nil {

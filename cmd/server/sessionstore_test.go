@@ -239,7 +239,11 @@ func secondDatabase(t *testing.T, d *dbtest.DB) secondDB {
 		}
 	})
 	dbtest.LockMigrations(t) // roles are cluster-wide; other packages migrate too
-	env := map[string]string{"DATABASE_URL": swap(d.OwnerURL), "APP_DATABASE_URL": db.appURL, "TENANT_DATABASE_URL": db.tenantURL, "TENANT_CONTEXT_KEY": hex.EncodeToString(d.Key)}
+	// The same group roles as the test databases' (what is compared here is
+	// Redis keys): with its own, the test login roles would join a second
+	// deployment's groups, which the tenant role check refuses.
+	env := map[string]string{"DATABASE_URL": swap(d.OwnerURL), "APP_DATABASE_URL": db.appURL, "TENANT_DATABASE_URL": db.tenantURL,
+		"TENANT_CONTEXT_KEY": hex.EncodeToString(d.Key), "DATABASE_ROLE_PREFIX": "tenantkit"}
 	var out bytes.Buffer
 	if err := run(ctx, []string{"migrate", "up"}, envFrom(env), &out, &bytes.Buffer{}); err != nil {
 		t.Fatalf("migrate up %s: %v\n%s", name, err, out.String())

@@ -10,15 +10,16 @@
 --                     of it and of nothing else, so no SQL inside one can
 --                     step out to identity's or the session store's tables.
 --
--- Roles are cluster-wide and shared by every tenantkit database on the
--- cluster: role statements run only when something is missing (so
--- concurrent migrations of two databases do not collide), and the Down
--- migration leaves roles alone.
+-- Both names are placeholders: roles are cluster-wide, so every deployment
+-- has its own pair, <DATABASE_ROLE_PREFIX>_app and _tenant (the prefix
+-- defaults to the database name), and `migrate up` substitutes them for
+-- these names in every migration (internal/database/roles.go). Migrations
+-- use the placeholders and nothing else to name them. Role statements run
+-- only when something is missing, and the Down migration leaves roles alone.
 
 -- +goose Up
 -- Only the roles `migrate up` grants CONNECT to (this deployment's runtime
--- and tenant login roles) may connect, from before any table exists: roles
--- are cluster-wide, and another deployment's are members of the same groups.
+-- and tenant login roles) may connect, from before any table exists.
 -- +goose StatementBegin
 DO $$
 BEGIN
@@ -29,16 +30,18 @@ $$;
 -- +goose StatementBegin
 DO $$
 BEGIN
+    -- A role of either name that can log in or bypasses RLS is someone
+    -- else's: the migration stops rather than take it over.
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN ('tenantkit_app', 'tenantkit_tenant')
+                                      AND (rolsuper OR rolbypassrls OR rolcanlogin)) THEN
+        RAISE EXCEPTION 'role tenantkit_app or tenantkit_tenant exists and can log in, is a superuser or has BYPASSRLS'
+            USING HINT = 'these are the deployment''s group roles; choose another DATABASE_ROLE_PREFIX';
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_app') THEN
         CREATE ROLE tenantkit_app NOLOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-    ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_app' AND (rolsuper OR rolbypassrls OR rolcanlogin)) THEN
-        -- A role of that name from elsewhere on the cluster: make it safe.
-        ALTER ROLE tenantkit_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_tenant') THEN
         CREATE ROLE tenantkit_tenant NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
-    ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = 'tenantkit_tenant' AND (rolsuper OR rolbypassrls OR rolcanlogin)) THEN
-        ALTER ROLE tenantkit_tenant NOLOGIN NOSUPERUSER NOBYPASSRLS;
     END IF;
     -- The runtime group never acts as the tenant role: tenant transactions
     -- run on their own login role (TENANT_DATABASE_URL), a member of
@@ -103,4 +106,5 @@ GRANT USAGE ON SCHEMA public, app TO tenantkit_app, tenantkit_tenant;
 REVOKE USAGE ON SCHEMA public FROM tenantkit_app, tenantkit_tenant;
 DROP SCHEMA app CASCADE;
 DROP SCHEMA app_private CASCADE;
--- The roles are cluster-wide: other databases may rely on them, so they stay.
+-- The roles stay: a role cannot be dropped while anything is granted to it,
+-- and the deployment's other databases (a restored copy) may rely on them.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/tenantkit/tenantkit/internal/database"
 	"github.com/tenantkit/tenantkit/internal/tenancytest"
 )
 
@@ -29,7 +28,7 @@ func TestTenantCannotUseLargeObjects(t *testing.T) {
 		}
 	})
 	var alter string
-	if err := k.DB.Owner.QueryRow(ctx, "SELECT format('ALTER LARGE OBJECT %s OWNER TO %I', $1::oid, $2::text)", oid, database.TenantRole).Scan(&alter); err != nil {
+	if err := k.DB.Owner.QueryRow(ctx, "SELECT format('ALTER LARGE OBJECT %s OWNER TO %I', $1::oid, $2::text)", oid, k.DB.Roles.Tenant).Scan(&alter); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := k.DB.Owner.Exec(ctx, alter); err != nil {

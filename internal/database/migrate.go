@@ -20,14 +20,20 @@ type Migrator struct {
 	close    func() error
 }
 
-// NewMigrator connects to ownerURL for migrating. Close it when done.
-func NewMigrator(ownerURL string) (*Migrator, error) {
+// NewMigrator connects to ownerURL for migrating the database to roles: the
+// migrations' placeholder role names become roles'. Close it when done.
+func NewMigrator(ownerURL string, roles Roles) (*Migrator, error) {
 	cfg, err := pgx.ParseConfig(ownerURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: invalid connection string")
 	}
 	sqlDB := stdlib.OpenDB(*cfg)
-	migrations, err := fs.Sub(db.Migrations, db.MigrationsDir)
+	dir, err := fs.Sub(db.Migrations, db.MigrationsDir)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	migrations, err := roles.migrations(dir)
 	if err != nil {
 		sqlDB.Close()
 		return nil, err

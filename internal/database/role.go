@@ -9,17 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// RuntimeGroupRole is the NOLOGIN role the migrations grant privileges to.
-// The login role named in APP_DATABASE_URL is made a member of it.
-const RuntimeGroupRole = "tenantkit_app"
-
 // ErrUnsafeRole means the runtime role would bypass row-level security.
 var ErrUnsafeRole = errors.New("unsafe runtime database role")
-
-// TenantRole is the NOLOGIN role that holds what tenant transactions may
-// touch. The tenant login role (TENANT_DATABASE_URL) is a member of it and
-// of nothing else; the runtime role must not reach it.
-const TenantRole = "tenantkit_tenant"
 
 // RoleReport describes the connected role as far as RLS is concerned.
 type RoleReport struct {
@@ -31,13 +22,16 @@ type RoleReport struct {
 	// UnsafeMemberOf lists roles it may SET ROLE to that are superusers or
 	// have BYPASSRLS (the tenant role included).
 	UnsafeMemberOf []string
-	// ReachesTenant: a member of TenantRole (it may SET ROLE to it, or has
-	// its rights outright).
+	// ReachesTenant: a member of the tenant role (it may SET ROLE to it, or
+	// has its rights outright).
 	ReachesTenant bool
+	// InApp: it has the runtime group's rights.
+	InApp bool
 }
 
-// InspectRole reports on the role the pool connects as.
-func InspectRole(ctx context.Context, pool *pgxpool.Pool) (RoleReport, error) {
+// InspectRole reports on the role the pool connects as; roles are the
+// deployment's.
+func InspectRole(ctx context.Context, pool *pgxpool.Pool, roles Roles) (RoleReport, error) {
 	var r RoleReport
 	err := pool.QueryRow(ctx, `
 SELECT r.rolname, r.rolsuper, r.rolbypassrls,
@@ -49,10 +43,11 @@ SELECT r.rolname, r.rolsuper, r.rolbypassrls,
                  FROM pg_roles o
                  WHERE o.oid <> r.oid AND (o.rolsuper OR o.rolbypassrls)
                    AND pg_has_role(r.oid, o.oid, 'MEMBER')), '{}'),
-       coalesce((SELECT pg_has_role(r.oid, t.oid, 'MEMBER') FROM pg_roles t WHERE t.rolname = $1), false)
+       coalesce((SELECT pg_has_role(r.oid, t.oid, 'MEMBER') FROM pg_roles t WHERE t.rolname = $1), false),
+       coalesce((SELECT pg_has_role(r.oid, a.oid, 'USAGE') FROM pg_roles a WHERE a.rolname = $2), false)
 FROM pg_roles r
-WHERE r.rolname = current_user`, TenantRole).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables,
-		&r.UnsafeMemberOf, &r.ReachesTenant)
+WHERE r.rolname = current_user`, roles.Tenant, roles.App).Scan(&r.Name, &r.Superuser, &r.BypassRLS, &r.OwnsRLSTables,
+		&r.UnsafeMemberOf, &r.ReachesTenant, &r.InApp)
 	if err != nil {
 		return RoleReport{}, fmt.Errorf("inspect database role: %w", err)
 	}
@@ -64,9 +59,11 @@ WHERE r.rolname = current_user`, TenantRole).Scan(&r.Name, &r.Superuser, &r.Bypa
 // switch to a role that bypasses RLS, or may act as the tenant role; when
 // it or a role it may SET ROLE to reaches past the database (CREATEROLE,
 // REPLICATION, CREATEDB, pg_execute_server_program and the other
-// serverRights); and when it or the tenant role may use large objects.
-func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
-	r, err := InspectRole(ctx, pool)
+// serverRights); when it or the tenant role may use large objects; and when
+// the database was not migrated for roles or the role is not roles.App's
+// member.
+func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool, roles Roles) error {
+	r, err := InspectRole(ctx, pool, roles)
 	if err != nil {
 		return err
 	}
@@ -87,12 +84,22 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool) error {
 	case r.ReachesTenant:
 		return fmt.Errorf("%w: role %q may act as %s; tenant transactions run on TENANT_DATABASE_URL's role, and the runtime "+
 			"role must not reach tenant tables: REVOKE %s FROM %s (`server migrate up` does it for %s)",
-			ErrUnsafeRole, r.Name, TenantRole, TenantRole, pgx.Identifier{r.Name}.Sanitize(), RuntimeGroupRole)
+			ErrUnsafeRole, r.Name, roles.Tenant, roles.Tenant, pgx.Identifier{r.Name}.Sanitize(), roles.App)
 	}
 	if err := refuseServerRights(ctx, pool); err != nil {
 		return err
 	}
-	return refuseLargeObjects(ctx, pool, r.Name, TenantRole)
+	if err := refuseLargeObjects(ctx, pool, r.Name, roles.Tenant); err != nil {
+		return err
+	}
+	if err := checkMigratedFor(ctx, pool, roles.App, "users"); err != nil {
+		return err
+	}
+	if !r.InApp {
+		return fmt.Errorf("%w: APP_DATABASE_URL role %q is not a member of %s; run `server migrate up` (it grants it)",
+			ErrUnsafeRole, r.Name, roles.App)
+	}
+	return nil
 }
 
 // ensureLogin creates the plain login role name with password if it does
@@ -117,10 +124,10 @@ func ensureLogin(ctx context.Context, tx pgx.Tx, name, password string, exists b
 }
 
 // EnsureRuntimeRole creates the login role named by appURL's user if it is
-// missing (or updates its password), makes it a member of RuntimeGroupRole,
+// missing (or updates its password), makes it a member of roles.App,
 // and makes it the only non-owner role that may connect to the database. It
 // runs as the owner, after the migrations, and is idempotent.
-func EnsureRuntimeRole(ctx context.Context, owner *pgxpool.Pool, appURL string) (string, error) {
+func EnsureRuntimeRole(ctx context.Context, owner *pgxpool.Pool, appURL string, roles Roles) (string, error) {
 	cfg, err := pgx.ParseConfig(appURL)
 	if err != nil {
 		return "", errors.New("APP_DATABASE_URL: invalid connection string")
@@ -153,9 +160,9 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 	if err := ensureLogin(ctx, tx, name, password, exists); err != nil {
 		return "", fmt.Errorf("ensure runtime role %q: %w", name, err)
 	}
-	grant := fmt.Sprintf("GRANT %s TO %s", pgx.Identifier{RuntimeGroupRole}.Sanitize(), pgx.Identifier{name}.Sanitize())
+	grant := fmt.Sprintf("GRANT %s TO %s", pgx.Identifier{roles.App}.Sanitize(), pgx.Identifier{name}.Sanitize())
 	if _, err := tx.Exec(ctx, grant); err != nil {
-		return "", fmt.Errorf("grant %s to %q: %w", RuntimeGroupRole, name, err)
+		return "", fmt.Errorf("grant %s to %q: %w", roles.App, name, err)
 	}
 	// Roles are cluster-wide: a runtime role of another database on the same
 	// cluster (staging next to production, a test role) is a member of the

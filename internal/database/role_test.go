@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 // unsafe way and expects CheckRuntimeRole to refuse them, naming why.
 func TestCheckRuntimeRole(t *testing.T) {
 	d := dbtest.New(t)
-	if err := database.CheckRuntimeRole(t.Context(), d.App); err != nil {
+	if err := database.CheckRuntimeRole(t.Context(), d.App, dbtest.Roles); err != nil {
 		t.Fatalf("the test runtime role: %v", err)
 	}
 	tests := []struct {
@@ -76,7 +76,7 @@ func TestCheckRuntimeRole(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer pool.Close()
-			err = database.CheckRuntimeRole(ctx, pool)
+			err = database.CheckRuntimeRole(ctx, pool, dbtest.Roles)
 			if !errors.Is(err, database.ErrUnsafeRole) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want ErrUnsafeRole mentioning %q", err, tt.want)
 			}
@@ -139,7 +139,7 @@ func TestCheckRuntimeRoleRefusesServerRights(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			role, pool := throwawayRole(t, d, tt.setup)
-			err := database.CheckRuntimeRole(t.Context(), pool)
+			err := database.CheckRuntimeRole(t.Context(), pool, dbtest.Roles)
 			want := "unsafe runtime database role: " + fmt.Sprintf(tt.want, role, d.Name)
 			if !errors.Is(err, database.ErrUnsafeRole) || err.Error() != want {
 				t.Errorf("got  %v\nwant %s", err, want)
@@ -148,7 +148,7 @@ func TestCheckRuntimeRoleRefusesServerRights(t *testing.T) {
 	}
 }
 
-// throwawayRole creates a runtime login role (a member of RuntimeGroupRole
+// throwawayRole creates a runtime login role (a member of the runtime group
 // that may connect to d), runs setup
 // (%[1]s is the role; the names <role>_g and <role>_h are free for helper
 // roles) as the owner, and returns the role and a pool connected as it.
@@ -170,7 +170,7 @@ func throwawayRole(t *testing.T, d *dbtest.DB, setup string) (string, *pgxpool.P
 		}
 	})
 	stmts := "CREATE ROLE " + role + " LOGIN; GRANT CONNECT ON DATABASE " + pgx.Identifier{d.Name}.Sanitize() + " TO " + role + ";" +
-		"GRANT " + database.RuntimeGroupRole + " TO " + role + ";" + fmt.Sprintf(setup, role)
+		"GRANT " + dbtest.Roles.App + " TO " + role + ";" + fmt.Sprintf(setup, role)
 	if _, err := d.Owner.Exec(t.Context(), stmts); err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,11 @@ import (
 )
 
 // Tenant transactions run on a login role of their own (TENANT_DATABASE_URL):
-// a member of TenantRole, inheriting its rights, and of nothing else. So SQL
-// that runs inside a tenant transaction, even injected SQL, can reach tenant
-// tables under RLS and nothing more: RESET ROLE gets it back to a role with
-// the same rights, never to the runtime role's identity and session tables.
+// a member of the deployment's tenant role (Roles.Tenant), inheriting its
+// rights, and of nothing else. So SQL that runs inside a tenant transaction,
+// even injected SQL, can reach tenant tables under RLS and nothing more:
+// RESET ROLE gets it back to a role with the same rights, never to the
+// runtime role's identity and session tables.
 
 // ContextKey signs the tenant a transaction is scoped to (see
 // app.current_tenant_id() in db/migrations/00001_platform.sql). The server
@@ -74,11 +75,11 @@ ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key WHERE tenant_context_key.key <
 }
 
 // EnsureTenantRole creates the login role named by tenantURL's user if it is
-// missing (or updates its password), makes it a member of TenantRole (with
-// its rights) and lets it connect to the database. It refuses a role that is
-// the owner, a superuser, has BYPASSRLS or is a member of RuntimeGroupRole.
+// missing (or updates its password), makes it a member of roles.Tenant
+// (with its rights) and lets it connect to the database. It refuses a role
+// that is the owner, a superuser, has BYPASSRLS or is a member of roles.App.
 // It runs as the owner, after the migrations, and is idempotent.
-func EnsureTenantRole(ctx context.Context, owner *pgxpool.Pool, tenantURL string) (string, error) {
+func EnsureTenantRole(ctx context.Context, owner *pgxpool.Pool, tenantURL string, roles Roles) (string, error) {
 	cfg, err := pgx.ParseConfig(tenantURL)
 	if err != nil {
 		return "", errors.New("TENANT_DATABASE_URL: invalid connection string")
@@ -99,20 +100,20 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
        $1 = current_user OR EXISTS (
            SELECT FROM pg_roles r WHERE r.rolname = $1
               AND (r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, $2, 'MEMBER')))`,
-		name, RuntimeGroupRole).Scan(&exists, &unsafe)
+		name, roles.App).Scan(&exists, &unsafe)
 	if err != nil {
 		return "", fmt.Errorf("ensure tenant role: %w", err)
 	}
 	if unsafe {
 		return "", fmt.Errorf("%w: TENANT_DATABASE_URL user %q is the migration owner, a superuser, has BYPASSRLS or is a "+
-			"member of %s; give tenant transactions a login role of their own (for example app_tenant)", ErrUnsafeRole, name, RuntimeGroupRole)
+			"member of %s; give tenant transactions a login role of their own (for example app_tenant)", ErrUnsafeRole, name, roles.App)
 	}
 	if err := ensureLogin(ctx, tx, name, password, exists); err != nil {
 		return "", fmt.Errorf("ensure tenant role %q: %w", name, err)
 	}
 	var grants string
 	if err := tx.QueryRow(ctx, `SELECT format('GRANT %I TO %I; GRANT CONNECT ON DATABASE %I TO %I',
-	                                          $2::text, $1::text, current_database(), $1::text)`, name, TenantRole).Scan(&grants); err != nil {
+	                                          $2::text, $1::text, current_database(), $1::text)`, name, roles.Tenant).Scan(&grants); err != nil {
 		return "", fmt.Errorf("ensure tenant role: %w", err)
 	}
 	for s := range strings.SplitSeq(grants, "; ") {
@@ -128,9 +129,10 @@ SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1),
 
 // CheckTenantRole returns ErrUnsafeRole, with what to do about it, when the
 // pool's role could reach more than tenant tables under RLS: a superuser,
-// BYPASSRLS, an owner of tables, a member of RuntimeGroupRole or of any role
-// but TenantRole; or when it lacks TenantRole's rights.
-func CheckTenantRole(ctx context.Context, pool *pgxpool.Pool) error {
+// BYPASSRLS, an owner of tables, a member of roles.App or of any role but
+// roles.Tenant; or when it lacks roles.Tenant's rights or the database was
+// not migrated for roles.
+func CheckTenantRole(ctx context.Context, pool *pgxpool.Pool, roles Roles) error {
 	var (
 		name                   string
 		super, bypass, tenant  bool
@@ -146,10 +148,15 @@ SELECT r.rolname, r.rolsuper, r.rolbypassrls, pg_has_role(r.oid, $1, 'USAGE'),
        ARRAY(SELECT g.rolname FROM pg_roles g
              WHERE g.oid <> r.oid AND g.rolname NOT IN ($1, $2) AND g.rolname NOT LIKE 'pg\_%'
                AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1)
-FROM pg_roles r WHERE r.rolname = current_user`, TenantRole, RuntimeGroupRole).
+FROM pg_roles r WHERE r.rolname = current_user`, roles.Tenant, roles.App).
 		Scan(&name, &super, &bypass, &tenant, &owns, &memberOf, &others)
 	if err != nil {
 		return fmt.Errorf("inspect the tenant role: %w", err)
+	}
+	// A database migrated for another deployment first: it explains the
+	// memberships the switch below would refuse.
+	if err := checkMigratedFor(ctx, pool, roles.Tenant, "tenants"); err != nil {
+		return err
 	}
 	fix := "point TENANT_DATABASE_URL at a login role of its own; `server migrate up` creates it"
 	switch {
@@ -158,17 +165,18 @@ FROM pg_roles r WHERE r.rolname = current_user`, TenantRole, RuntimeGroupRole).
 	case len(owns) > 0:
 		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q owns (or may act as the owner of) %v, and owners bypass RLS; %s", ErrUnsafeRole, name, owns, fix)
 	case len(memberOf) > 0:
-		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q is a member of %s, which reaches identity's and the session store's tables; %s", ErrUnsafeRole, name, RuntimeGroupRole, fix)
+		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q is a member of %s, which reaches identity's and the session store's tables; %s", ErrUnsafeRole, name, roles.App, fix)
 	case len(others) > 0:
 		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q is a member of %v; it must be a member of %s only (REVOKE those roles FROM %s)",
-			ErrUnsafeRole, name, others, TenantRole, pgx.Identifier{name}.Sanitize())
-	case !tenant:
-		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q lacks the rights of %s; run `server migrate up` (it grants them)", ErrUnsafeRole, name, TenantRole)
+			ErrUnsafeRole, name, others, roles.Tenant, pgx.Identifier{name}.Sanitize())
+	}
+	if !tenant {
+		return fmt.Errorf("%w: TENANT_DATABASE_URL role %q lacks the rights of %s; run `server migrate up` (it grants them)", ErrUnsafeRole, name, roles.Tenant)
 	}
 	// What SQL injected into a tenant transaction would reach for next:
 	// the server's files and programs, other databases, large objects.
 	if err := refuseServerRights(ctx, pool); err != nil {
 		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
 	}
-	return refuseLargeObjects(ctx, pool, name, TenantRole)
+	return refuseLargeObjects(ctx, pool, name, roles.Tenant)
 }

@@ -15,7 +15,7 @@ import (
 
 func TestCheckTenantRole(t *testing.T) {
 	d := dbtest.New(t)
-	if err := database.CheckTenantRole(t.Context(), d.Tenant); err != nil {
+	if err := database.CheckTenantRole(t.Context(), d.Tenant, dbtest.Roles); err != nil {
 		t.Fatalf("the test tenant role: %v", err)
 	}
 	tests := []struct {
@@ -65,7 +65,7 @@ func TestCheckTenantRole(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer pool.Close()
-			err = database.CheckTenantRole(t.Context(), pool)
+			err = database.CheckTenantRole(t.Context(), pool, dbtest.Roles)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("refused: %v", err)

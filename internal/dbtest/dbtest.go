@@ -54,7 +54,12 @@ type DB struct {
 	App       *pgxpool.Pool
 	Tenant    *pgxpool.Pool       // for tenancy.NewManager, with Key
 	Key       database.ContextKey // the tenant context key the database holds
+	Roles     database.Roles      // the deployment's group roles: Roles
 }
+
+// Roles are the group roles of every test database: the migrations'
+// placeholder names, DATABASE_ROLE_PREFIX=tenantkit.
+var Roles = database.MigrationRoles
 
 var (
 	mu       sync.Mutex
@@ -181,7 +186,7 @@ func create(ctx context.Context) (*DB, error) {
 		return nil, err
 	}
 
-	d := &DB{Name: name, Key: database.ContextKey(contextKey)}
+	d := &DB{Name: name, Key: database.ContextKey(contextKey), Roles: Roles}
 	if d.OwnerURL, err = withDatabase(adminURL(), name, ""); err != nil {
 		return nil, err
 	}
@@ -202,16 +207,16 @@ func create(ctx context.Context) (*DB, error) {
 		return nil, fmt.Errorf("repair the role graph: %w", err)
 	}
 	// CREATE DATABASE does not copy the template's database-level grants.
-	if _, err := database.EnsureRuntimeRole(ctx, d.Owner, d.AppURL); err != nil {
+	if _, err := database.EnsureRuntimeRole(ctx, d.Owner, d.AppURL, Roles); err != nil {
 		return nil, err
 	}
 	if d.App, err = database.Open(ctx, d.AppURL, database.PoolConfig{MaxConns: 8}); err != nil {
 		return nil, err
 	}
-	if err := database.CheckRuntimeRole(ctx, d.App); err != nil {
+	if err := database.CheckRuntimeRole(ctx, d.App, Roles); err != nil {
 		return nil, fmt.Errorf("test runtime role: %w", err)
 	}
-	if _, err := database.EnsureTenantRole(ctx, d.Owner, d.TenantURL); err != nil {
+	if _, err := database.EnsureTenantRole(ctx, d.Owner, d.TenantURL, Roles); err != nil {
 		return nil, err
 	}
 	if err := database.StoreContextKey(ctx, d.Owner, d.Key); err != nil {
@@ -220,7 +225,7 @@ func create(ctx context.Context) (*DB, error) {
 	if d.Tenant, err = database.Open(ctx, d.TenantURL, database.PoolConfig{MaxConns: 8}); err != nil {
 		return nil, err
 	}
-	if err := database.CheckTenantRole(ctx, d.Tenant); err != nil {
+	if err := database.CheckTenantRole(ctx, d.Tenant, Roles); err != nil {
 		return nil, fmt.Errorf("test tenant role: %w", err)
 	}
 	return d, nil
@@ -304,7 +309,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 }
 
 func migrate(ctx context.Context, ownerURL string) error {
-	m, err := database.NewMigrator(ownerURL)
+	m, err := database.NewMigrator(ownerURL, Roles)
 	if err != nil {
 		return err
 	}
@@ -321,7 +326,7 @@ func migrate(ctx context.Context, ownerURL string) error {
 	if err != nil {
 		return err
 	}
-	_, err = database.EnsureRuntimeRole(ctx, owner, appURL)
+	_, err = database.EnsureRuntimeRole(ctx, owner, appURL, Roles)
 	return err
 }
 
