@@ -60,6 +60,28 @@ END
 $$;
 
 --
+-- Name: member_role(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.member_role(p_user uuid) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    r text;
+BEGIN
+    SELECT m.role INTO r
+    FROM public.memberships m
+    JOIN public.users u ON u.id = m.user_id
+    WHERE m.tenant_id = app.current_tenant_id() AND m.user_id = p_user AND u.disabled_at IS NULL;
+    IF r IS NULL THEN
+        RAISE EXCEPTION 'not a member of the current tenant' USING ERRCODE = 'TK404';
+    END IF;
+    RETURN r;
+END
+$$;
+
+--
 -- Name: tenant_context_key; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -386,6 +408,13 @@ GRANT USAGE ON SCHEMA app TO tenantkit_tenant;
 
 GRANT USAGE ON SCHEMA public TO tenantkit_app;
 GRANT USAGE ON SCHEMA public TO tenantkit_tenant;
+
+--
+-- Name: FUNCTION member_role(p_user uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.member_role(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.member_role(p_user uuid) TO tenantkit_tenant;
 
 --
 -- Name: FUNCTION lo_close(integer); Type: ACL; Schema: pg_catalog; Owner: -

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/dbtest"
@@ -37,6 +38,9 @@ type Options struct {
 	// TenantPool, if set, is the tenant-login-role pool tenant
 	// transactions run on instead of DB.Tenant. The caller closes it.
 	TenantPool *pgxpool.Pool
+	// RedisHook, if set, is added to the Redis store's client (to count
+	// its commands, say).
+	RedisHook redis.Hook
 }
 
 // Env is the app serving on a test HTTP server.
@@ -87,7 +91,7 @@ func New(t testing.TB, opts Options) *Env {
 	case "", "postgres":
 		e.sessions = session.NewPostgresStore(e.pool)
 	case "redis":
-		st := newRedisStore(t)
+		st := newRedisStore(t, opts.RedisHook)
 		e.sessions = st
 		// As serve does: Postgres is always checked, Redis when used.
 		e.checks = []httpapi.Check{{Name: "redis", Check: st.Ping}}

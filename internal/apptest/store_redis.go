@@ -17,8 +17,8 @@ const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 
 // newRedisStore returns a Redis session store under a key prefix of its
 // own, whose keys are deleted when the test ends. Tests never skip when
-// Redis is unreachable: they fail.
-func newRedisStore(t testing.TB) *session.RedisStore {
+// Redis is unreachable: they fail. hook, if not nil, is added to its client.
+func newRedisStore(t testing.TB, hook redis.Hook) *session.RedisStore {
 	t.Helper()
 	url := os.Getenv("TEST_REDIS_URL")
 	if url == "" {
@@ -31,6 +31,9 @@ func newRedisStore(t testing.TB) *session.RedisStore {
 	t.Cleanup(func() { client.Close() })
 	if err := client.Ping(t.Context()).Err(); err != nil {
 		t.Fatalf("apptest: redis at %s: %v (is Redis running? set TEST_REDIS_URL)", url, err)
+	}
+	if hook != nil {
+		client.AddHook(hook)
 	}
 	prefix := "tktest:" + uuid.NewString() + ":"
 	t.Cleanup(func() { deleteKeys(client, prefix) })

@@ -38,23 +38,11 @@ func principal(r *http.Request) (auth.Principal, error) {
 // tenant the user still belongs to, that tenant and role (nil otherwise). A
 // user who is gone or disabled is ErrUnauthenticated.
 func (s *Server) caller(ctx context.Context, p auth.Principal) (identity.User, *identity.TenantRole, error) {
-	u, err := s.identity.User(ctx, p.UserID)
+	u, current, err := s.identity.Caller(ctx, p.UserID, p.TenantID)
 	if errors.Is(err, identity.ErrUserNotFound) || (err == nil && u.Disabled) {
 		return identity.User{}, nil, auth.ErrUnauthenticated
 	}
-	if err != nil || p.TenantID == uuid.Nil {
-		return u, nil, err
-	}
-	tenants, err := s.identity.UserTenants(ctx, p.UserID)
-	if err != nil {
-		return identity.User{}, nil, err
-	}
-	for _, t := range tenants {
-		if t.ID == p.TenantID {
-			return u, &t, nil
-		}
-	}
-	return u, nil, nil
+	return u, current, err
 }
 
 // handleMe returns the caller and the session's current tenant and role

@@ -6,9 +6,10 @@
 // Invariant: this package is the only code that reads or writes the users,
 // password_credentials, tenants and memberships tables (through its
 // generated queries in identitydb, which nothing else imports). Other
-// components go through Service. Every membership read or write runs in a
-// transaction whose app.tenant_id or app.user_id is set transaction-locally,
-// so row-level security, not only a WHERE clause, keeps tenants apart.
+// components go through Service. Identity itself runs as the runtime group,
+// the directory that sees every tenant, user and membership; inside a tenant
+// transaction (MemberRole, Members, CurrentRoleQuery) row-level security,
+// not only a WHERE clause, shows the current tenant's memberships only.
 //
 // Passwords are hashed with argon2id at OWASP's parameters, with a bounded
 // number of hashes in flight and a bounded wait for one (ErrBusy); failed

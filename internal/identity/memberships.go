@@ -21,23 +21,16 @@ const MaxListed = 1000
 // ordered by name, at most MaxListed. A disabled or unknown user belongs to
 // none.
 func (s *Service) UserTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
-	var out []TenantRole
-	err := s.inTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(q *identitydb.Queries) error {
-		rows, err := q.ListUserTenants(ctx, identitydb.ListUserTenantsParams{UserID: userID, MaxRows: MaxListed})
-		if err != nil {
-			return err
-		}
-		out = make([]TenantRole, 0, len(rows))
-		for _, r := range rows {
-			out = append(out, TenantRole{
-				Tenant: Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt},
-				Role:   Role(r.Role),
-			})
-		}
-		return nil
-	})
+	rows, err := identitydb.New(s.pool).ListUserTenants(ctx, identitydb.ListUserTenantsParams{UserID: userID, MaxRows: MaxListed})
 	if err != nil {
 		return nil, fmt.Errorf("list tenants of user %s: %w", userID, err)
+	}
+	out := make([]TenantRole, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, TenantRole{
+			Tenant: Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, CreatedAt: r.CreatedAt},
+			Role:   Role(r.Role),
+		})
 	}
 	return out, nil
 }

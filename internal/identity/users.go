@@ -153,12 +153,21 @@ func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
 		return User{}, fmt.Errorf("get user %s: %w", id, err)
 	}
 	u := userFromRow(row)
-	if u.Disabled && ctx.Value(inOnDisable{}) == nil {
-		if err := s.onDisable(ctx, id); err != nil {
-			s.cfg.Logger.WarnContext(ctx, "identity: revoke the sessions of a disabled user", "user_id", id, "err", err)
-		}
+	if u.Disabled {
+		s.disabledSeen(ctx, id)
 	}
 	return u, nil
+}
+
+// disabledSeen runs Config.OnDisable for a disabled user a lookup found,
+// unless the lookup is the hook's own; a failure is logged.
+func (s *Service) disabledSeen(ctx context.Context, id uuid.UUID) {
+	if ctx.Value(inOnDisable{}) != nil {
+		return
+	}
+	if err := s.onDisable(ctx, id); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "identity: revoke the sessions of a disabled user", "user_id", id, "err", err)
+	}
 }
 
 // inOnDisable marks the context of a Config.OnDisable call, so a hook that

@@ -19,19 +19,14 @@ type DBTX interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Scope is the tenant a request acts in and the caller's role there.
+// Scope is who a tenant transaction acts for: the tenant and the user.
+// The user's role in it is Role's to answer.
 type Scope struct {
 	TenantID uuid.UUID
 	UserID   uuid.UUID
-	Role     identity.Role
 }
 
 type scopeKey struct{}
-
-type scoped struct {
-	scope Scope
-	tx    pgx.Tx
-}
 
 // FromContext returns the request's tenant scope; ok is false outside Run.
 func FromContext(ctx context.Context) (Scope, bool) {
@@ -42,12 +37,28 @@ func FromContext(ctx context.Context) (Scope, bool) {
 	return s.scope, true
 }
 
+// Role returns the user's role in the request's tenant. The membership
+// check that answers it travels with the transaction's first statement;
+// called before that, Role opens the transaction itself, which costs a
+// round trip. Outside Run it returns ErrNoTenant; for a user who is not an
+// enabled member, ErrTenantNotFound.
+func Role(ctx context.Context) (identity.Role, error) {
+	s, ok := ctx.Value(scopeKey{}).(*scoped)
+	if !ok {
+		return "", ErrNoTenant
+	}
+	if err := s.ensureOpen(ctx); err != nil {
+		return "", err
+	}
+	return s.role, nil
+}
+
 // DB returns the tenant transaction of the request. Outside Run it returns a
 // DBTX whose every call fails with ErrNoTenant, so a query that escapes the
 // tenant transaction fails closed instead of running unscoped.
 func DB(ctx context.Context) DBTX {
 	if s, ok := ctx.Value(scopeKey{}).(*scoped); ok {
-		return s.tx
+		return s
 	}
 	return noTenant{}
 }

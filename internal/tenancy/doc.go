@@ -3,11 +3,12 @@
 // bound to that tenant.
 //
 // Invariants:
-//   - The tenant setting is transaction-local: Run begins a transaction whose
-//     first statement sets app.tenant_id (a parsed uuid) and app.tenant_sig
-//     (its HMAC for this connection, database.ContextKey.Sign) with
-//     set_config(…, true), in the same round trip as BEGIN, so a pooled
-//     connection never carries one request's tenant into the next.
+//   - The tenant setting is transaction-local: Run's transaction opens with
+//     BEGIN, set_config(…, true) of app.tenant_id (a parsed uuid) and
+//     app.tenant_sig (its HMAC for this connection, database.ContextKey.Sign),
+//     the membership check and the handler's first statement, pipelined in
+//     one round trip, so a pooled connection never carries one request's
+//     tenant into the next.
 //   - The tenant is unforgeable from SQL: app.current_tenant_id() trusts the
 //     id only with a signature that verifies, and Run's pool connects as the
 //     tenant login role, which reaches tenant tables and nothing else, so
@@ -15,7 +16,9 @@
 //     another tenant nor step out to identity's tables.
 //   - A tenant is honoured only when the user is an enabled member of it; a
 //     tenant the caller may not see fails exactly like one that does not exist
-//     (ErrTenantNotFound).
+//     (ErrTenantNotFound). The check fails with an error, not an empty
+//     result, so Postgres skips the rest of its pipeline: no statement of a
+//     request that fails it runs, not even the one sent with it.
 //   - Tenant tables are reached only through DB(ctx), which is the tenant
 //     transaction; without one it fails every call (ErrNoTenant). Domain
 //     packages never hold a pool.

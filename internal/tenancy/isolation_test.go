@@ -3,6 +3,8 @@ package tenancy_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -217,8 +219,25 @@ func TestRunScopesToTenant(t *testing.T) {
 	t.Run("member sees only their tenant", func(t *testing.T) {
 		err := m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error {
 			scope, ok := tenancy.FromContext(ctx)
-			if !ok || scope.TenantID != w.tenantA || scope.UserID != w.userA || scope.Role != identity.RoleOwner {
+			if !ok || scope.TenantID != w.tenantA || scope.UserID != w.userA {
 				t.Errorf("scope = %+v, %v", scope, ok)
+			}
+			if got := count(t, tenancy.DB(ctx), "SELECT count(*) FROM projects"); got != 1 {
+				t.Errorf("got %d projects, want 1", got)
+			}
+			if role, err := tenancy.Role(ctx); err != nil || role != identity.RoleOwner {
+				t.Errorf("Role = %q, %v; want owner", role, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("role before the first statement", func(t *testing.T) {
+		err := m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error {
+			if role, err := tenancy.Role(ctx); err != nil || role != identity.RoleOwner {
+				t.Errorf("Role = %q, %v; want owner", role, err)
 			}
 			if got := count(t, tenancy.DB(ctx), "SELECT count(*) FROM projects"); got != 1 {
 				t.Errorf("got %d projects, want 1", got)
@@ -229,11 +248,42 @@ func TestRunScopesToTenant(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("as another tenant: non-member gets ErrTenantNotFound", func(t *testing.T) {
+	// The membership check travels in one pipeline with the first
+	// statement; a failed check must stop that statement from running at
+	// all, not merely roll it back. A session-level advisory lock outlives
+	// a rollback, so it shows whether the statement ran.
+	for _, ignore := range []bool{false, true} {
+		t.Run(fmt.Sprintf("non-member: ErrTenantNotFound, no statement runs (handler ignores the error: %v)", ignore), func(t *testing.T) {
+			lock := rand.Int64()
+			var stmtErr, roleErr error
+			err := m.Run(t.Context(), w.tenantB, w.userA, func(ctx context.Context) error {
+				_, stmtErr = tenancy.DB(ctx).Exec(ctx, "SELECT pg_advisory_lock($1)", lock)
+				_, roleErr = tenancy.Role(ctx)
+				if ignore {
+					return nil
+				}
+				return stmtErr
+			})
+			if !errors.Is(err, tenancy.ErrTenantNotFound) || !errors.Is(stmtErr, tenancy.ErrTenantNotFound) || !errors.Is(roleErr, tenancy.ErrTenantNotFound) {
+				t.Errorf("Run = %v, statement = %v, Role = %v; want ErrTenantNotFound for each", err, stmtErr, roleErr)
+			}
+			var free bool
+			if err := w.db.Owner.QueryRow(t.Context(), "SELECT pg_try_advisory_lock($1)", lock).Scan(&free); err != nil {
+				t.Fatal(err)
+			}
+			if !free {
+				t.Error("the non-member's statement ran: its advisory lock is held")
+			}
+			if _, err := w.db.Owner.Exec(t.Context(), "SELECT pg_advisory_unlock($1)", lock); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Run("non-member whose handler sends no statement", func(t *testing.T) {
 		called := false
 		err := m.Run(t.Context(), w.tenantB, w.userA, func(context.Context) error { called = true; return nil })
-		if !errors.Is(err, tenancy.ErrTenantNotFound) || called {
-			t.Errorf("got %v (fn called: %v), want ErrTenantNotFound without calling fn", err, called)
+		if !errors.Is(err, tenancy.ErrTenantNotFound) || !called {
+			t.Errorf("got %v (fn called: %v), want ErrTenantNotFound after fn", err, called)
 		}
 	})
 	t.Run("unknown tenant answers like a foreign one", func(t *testing.T) {

@@ -96,14 +96,16 @@ func (r *Resolver) PathEnabled() bool {
 // never acts in a tenant other than one its URL shows or two of its
 // sources contradict.
 //
-// Each explicit reference is resolved for userID in one query
-// (Tenants.MemberTenant) that answers only for a tenant the user is an
-// enabled member of, so a tenant that exists but is not the caller's and
-// one that does not exist cost the same and answer the same:
-// ErrTenantNotFound, or ErrTenantConflict next to a source that names the
-// caller's own tenant. Nothing names a tenant: ErrTenantRequired. The
-// session's tenant is not looked up here; Manager.Run checks membership in
-// every case, inside the tenant transaction.
+// A reference that is a tenant id is taken as it is, without a query:
+// Manager.Run checks membership in every case, inside the tenant
+// transaction and in the same round trip as its first statement, and
+// answers a tenant that is not the caller's exactly like one that does not
+// exist. A slug is resolved for userID in one query (Tenants.MemberTenant)
+// that answers only for a tenant the user is an enabled member of, so
+// there too a tenant that exists but is not the caller's and one that does
+// not exist cost the same and answer the same: ErrTenantNotFound, or
+// ErrTenantConflict next to a source that names another tenant. Nothing
+// names a tenant: ErrTenantRequired. The session's tenant is not looked up.
 func (r *Resolver) Resolve(req *http.Request, userID, sessionTenant uuid.UUID) (uuid.UUID, error) {
 	var (
 		winner Source
@@ -165,8 +167,12 @@ func (r *Resolver) Resolve(req *http.Request, userID, sessionTenant uuid.UUID) (
 }
 
 // member resolves ref for userID: the tenant's id, or uuid.Nil when it is
-// not a tenant the user is a member of (or no tenant at all).
+// not a tenant the user is a member of (or no tenant at all). An id is
+// returned as it is, for Run to check.
 func (r *Resolver) member(ctx context.Context, userID uuid.UUID, ref string) (uuid.UUID, error) {
+	if id, err := uuid.Parse(ref); err == nil {
+		return id, nil
+	}
 	id, err := r.tenants.MemberTenant(ctx, userID, ref)
 	if errors.Is(err, identity.ErrTenantNotFound) {
 		return uuid.Nil, nil

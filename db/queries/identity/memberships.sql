@@ -24,8 +24,7 @@ WHERE m.user_id = @user_id AND u.disabled_at IS NULL
   AND (m.tenant_id = sqlc.narg(tenant_id)::uuid OR t.slug = sqlc.narg(slug)::text);
 
 -- name: ListUserTenants :many
--- Needs app.user_id set to the same user (policy memberships_own). A disabled
--- user has no effective memberships, as in GetMemberRole.
+-- A disabled user has no effective memberships, as in GetMemberRole.
 SELECT t.id, t.slug, t.name, t.created_at, m.role
 FROM memberships m
 JOIN tenants t ON t.id = m.tenant_id

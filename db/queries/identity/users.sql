@@ -51,3 +51,14 @@ SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, c.hash
 FROM users u
 JOIN password_credentials c ON c.user_id = u.id
 WHERE lower(u.email) = lower(@email);
+
+-- name: GetCaller :one
+-- The user and, when they are an enabled member of tenant_id, that tenant
+-- and their role in it (NULLs otherwise): all a request needs to know about
+-- its caller, in one statement.
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at,
+       t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at, m.role
+FROM users u
+LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = sqlc.narg(tenant_id)::uuid AND u.disabled_at IS NULL
+LEFT JOIN tenants t ON t.id = m.tenant_id
+WHERE u.id = @id;

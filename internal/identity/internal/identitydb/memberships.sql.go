@@ -166,8 +166,7 @@ type ListUserTenantsRow struct {
 	Role      string
 }
 
-// Needs app.user_id set to the same user (policy memberships_own). A disabled
-// user has no effective memberships, as in GetMemberRole.
+// A disabled user has no effective memberships, as in GetMemberRole.
 func (q *Queries) ListUserTenants(ctx context.Context, arg ListUserTenantsParams) ([]ListUserTenantsRow, error) {
 	rows, err := q.db.Query(ctx, listUserTenants, arg.UserID, arg.MaxRows)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createPasswordCredential = `-- name: CreatePasswordCredential :exec
@@ -65,6 +66,54 @@ func (q *Queries) DisableUser(ctx context.Context, id uuid.UUID) (int64, error) 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const getCaller = `-- name: GetCaller :one
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at,
+       t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at, m.role
+FROM users u
+LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $1::uuid AND u.disabled_at IS NULL
+LEFT JOIN tenants t ON t.id = m.tenant_id
+WHERE u.id = $2
+`
+
+type GetCallerParams struct {
+	TenantID uuid.NullUUID
+	ID       uuid.UUID
+}
+
+type GetCallerRow struct {
+	ID              uuid.UUID
+	Email           string
+	Name            string
+	CreatedAt       time.Time
+	DisabledAt      *time.Time
+	TenantID        uuid.NullUUID
+	TenantSlug      pgtype.Text
+	TenantName      pgtype.Text
+	TenantCreatedAt *time.Time
+	Role            pgtype.Text
+}
+
+// The user and, when they are an enabled member of tenant_id, that tenant
+// and their role in it (NULLs otherwise): all a request needs to know about
+// its caller, in one statement.
+func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCallerRow, error) {
+	row := q.db.QueryRow(ctx, getCaller, arg.TenantID, arg.ID)
+	var i GetCallerRow
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.CreatedAt,
+		&i.DisabledAt,
+		&i.TenantID,
+		&i.TenantSlug,
+		&i.TenantName,
+		&i.TenantCreatedAt,
+		&i.Role,
+	)
+	return i, err
 }
 
 const getPasswordLogin = `-- name: GetPasswordLogin :one

@@ -1,0 +1,101 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/apptest"
+	"github.com/tenantkit/tenantkit/internal/dbtest"
+)
+
+// TestRoundTripBudgets (issue 8): the database and Redis round trips each
+// route may cost in steady state, with both session stores. Every round
+// trip is counted by a pgx tracer (a statement, a prepare or a pipelined
+// batch is one) and a go-redis hook (a command or a pipeline is one), after
+// warm-up requests have filled the connections' statement caches. A route
+// over budget fails, listing what it ran.
+//
+// The budgets: GET /api/me reads the session (one store read) and the
+// caller (one identity query: the user, the current tenant and the role).
+// A tenant-scoped read is the session read, one pipeline that holds BEGIN,
+// the tenant setting, the membership check and the handler's query, and
+// COMMIT. A write is the same with its statement in that pipeline; each
+// further statement of a handler adds one. Naming the tenant by slug adds
+// the query that resolves it (an id or the session's tenant needs none).
+func TestRoundTripBudgets(t *testing.T) {
+	for _, store := range apptest.Stores() {
+		t.Run(store, func(t *testing.T) {
+			d := dbtest.New(t)
+			rec := &statementLog{}
+			opts := apptest.Options{
+				Store:      store,
+				Pool:       tracedPool(t, d.AppURL, rec, "app"),
+				TenantPool: tracedPool(t, d.TenantURL, rec, "tenant"),
+			}
+			if store == "redis" {
+				opts.RedisHook = redisTracer{rec: rec}
+			}
+			e := apptest.New(t, opts)
+			alice := e.Signup("alice")
+			tn := alice.CreateTenant("Acme")
+			for i := range 20 {
+				createProject(t, alice, tn, "p"+string(rune('a'+i)))
+			}
+			// The session's current tenant, for the routes that use it.
+			alice.Must(http.StatusOK, "PUT", "/api/me/tenant", map[string]string{"tenant": tn.ID})
+
+			type budget struct{ app, tenant, redis int } // Postgres round trips per pool, Redis commands
+			session := budget{app: 1}                    // the session read, from the store in use
+			if store == "redis" {
+				session = budget{redis: 1}
+			}
+			plus := func(b budget, app, tenant int) budget {
+				return budget{app: b.app + app, tenant: b.tenant + tenant, redis: b.redis}
+			}
+			tests := []struct {
+				name         string
+				method, path string
+				body         func() any // a new body for each request
+				headers      []apptest.Header
+				status       int
+				want         budget
+			}{
+				{"me", "GET", "/api/me", nil, nil, http.StatusOK, plus(session, 1, 0)},
+				{"list, session's tenant", "GET", "/api/projects", nil, nil, http.StatusOK, plus(session, 0, 2)},
+				{"list, X-Tenant id", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.ID)}, http.StatusOK, plus(session, 0, 2)},
+				{"list, path id", "GET", "/api/t/" + tn.ID + "/projects", nil, nil, http.StatusOK, plus(session, 0, 2)},
+				{"list, X-Tenant slug", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.Slug)}, http.StatusOK, plus(session, 1, 2)},
+				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 2)},
+				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2)},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					do := func() {
+						var body any
+						if tt.body != nil {
+							body = tt.body()
+						}
+						alice.Must(tt.status, tt.method, tt.path, body, tt.headers...)
+					}
+					for range 3 { // warm-up: connections, statement caches
+						do()
+					}
+					rec.reset()
+					do()
+					got := rec.take()
+					have := budget{app: trips(got, "app"), tenant: trips(got, "tenant"), redis: trips(got, "redis")}
+					if have.app > tt.want.app || have.tenant > tt.want.tenant || have.redis > tt.want.redis {
+						lines := make([]string, len(got))
+						for i, s := range got {
+							lines[i] = s.String()
+						}
+						t.Errorf("round trips %+v, budget %+v:\n%s", have, tt.want, strings.Join(lines, "\n"))
+					}
+				})
+			}
+		})
+	}
+}

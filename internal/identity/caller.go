@@ -1,0 +1,73 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
+)
+
+// Caller returns the user id and, when tenantID is not uuid.Nil and they
+// are an enabled member of it, that tenant with their role (nil otherwise),
+// in one query: what a request needs to say who is calling. It is User
+// and a membership lookup together, and treats a disabled user like User
+// does (Config.OnDisable runs).
+func (s *Service) Caller(ctx context.Context, id, tenantID uuid.UUID) (User, *TenantRole, error) {
+	arg := identitydb.GetCallerParams{ID: id}
+	if tenantID != uuid.Nil {
+		arg.TenantID = uuid.NullUUID{UUID: tenantID, Valid: true}
+	}
+	row, err := identitydb.New(s.pool).GetCaller(ctx, arg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, nil, ErrUserNotFound
+	}
+	if err != nil {
+		return User{}, nil, fmt.Errorf("get user %s: %w", id, err)
+	}
+	u := User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, Disabled: row.DisabledAt != nil}
+	if u.Disabled {
+		s.disabledSeen(ctx, id)
+		return u, nil, nil
+	}
+	if !row.TenantID.Valid || !row.Role.Valid {
+		return u, nil, nil
+	}
+	tr := &TenantRole{Role: Role(row.Role.String), Tenant: Tenant{ID: row.TenantID.UUID, Slug: row.TenantSlug.String, Name: row.TenantName.String}}
+	if row.TenantCreatedAt != nil {
+		tr.CreatedAt = *row.TenantCreatedAt
+	}
+	return u, tr, nil
+}
+
+// notMemberCode is the SQLSTATE app.member_role raises for a user who is
+// not an enabled member of the transaction's tenant
+// (db/migrations/00007_member_role.sql).
+const notMemberCode = "TK404"
+
+// CurrentRoleQuery is the statement that returns userID's role in the
+// tenant the running tenant transaction is scoped to, and fails when they
+// are not an enabled member of it (ScanCurrentRole then returns
+// ErrNotMember). Because it fails rather than returning no row, queued in a
+// pipeline before a request's own statements it stops them from running:
+// after an error, Postgres skips the rest of the pipeline.
+func (s *Service) CurrentRoleQuery(userID uuid.UUID) (string, []any) {
+	return "SELECT app.member_role($1)", []any{userID}
+}
+
+// ScanCurrentRole reads the result of CurrentRoleQuery.
+func (s *Service) ScanCurrentRole(row pgx.Row) (Role, error) {
+	var role string
+	err := row.Scan(&role)
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == notMemberCode {
+		return "", ErrNotMember
+	}
+	if err != nil {
+		return "", fmt.Errorf("check membership: %w", err)
+	}
+	return Role(role), nil
+}

@@ -1,0 +1,236 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
+)
+
+// state is where a tenant transaction is.
+type state int
+
+const (
+	idle   state = iota // nothing sent yet
+	open                // BEGIN sent: it ends with COMMIT or ROLLBACK
+	failed              // the membership check (or BEGIN) failed: err says how
+)
+
+// scoped is one Run's tenant transaction, the DBTX that DB(ctx) returns.
+// It opens lazily, with its first statement (see Manager.Run).
+type scoped struct {
+	m     *Manager
+	conn  *pgxpool.Conn
+	scope Scope
+	role  identity.Role
+	state state
+	err   error
+}
+
+var _ DBTX = (*scoped)(nil)
+
+// prelude is the start of the pipeline that opens the transaction: BEGIN,
+// the tenant setting and the membership check.
+func (s *scoped) prelude() *pgx.Batch {
+	b := &pgx.Batch{}
+	b.Queue(beginSQL)
+	s.m.queueSetTenant(b, s.scope.TenantID, s.conn.Conn().PgConn().PID())
+	q, args := s.m.members.CurrentRoleQuery(s.scope.UserID)
+	b.Queue(q, args...)
+	return b
+}
+
+// openWith sends the prelude and, unless sql is "", the statement sql in
+// one pipeline, and returns the results positioned at that statement (the
+// caller closes them). After a failure the transaction is failed for good.
+func (s *scoped) openWith(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := s.prelude()
+	if sql != "" {
+		b.Queue(sql, args...)
+	}
+	br := s.conn.SendBatch(ctx, b)
+	s.state = open // from here on the connection may be in a transaction
+	var err error
+	if _, err = br.Exec(); err != nil {
+		err = fmt.Errorf("begin tenant transaction: %w", err)
+	} else if _, err = br.Exec(); err != nil {
+		err = fmt.Errorf("set the tenant: %w", err)
+	} else if s.role, err = s.m.members.ScanCurrentRole(br.QueryRow()); errors.Is(err, identity.ErrNotMember) {
+		err = ErrTenantNotFound
+	}
+	if err != nil {
+		_ = br.Close() // the rest of the pipeline was skipped
+		s.err = err
+		s.state = failed
+		return nil, err
+	}
+	return br, nil
+}
+
+// Exec implements DBTX.
+func (s *scoped) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	switch s.state {
+	case failed:
+		return pgconn.CommandTag{}, s.err
+	case open:
+		return s.conn.Exec(ctx, sql, args...)
+	}
+	br, err := s.openWith(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	return tag, errors.Join(err, br.Close())
+}
+
+// Query implements DBTX.
+func (s *scoped) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	switch s.state {
+	case failed:
+		return nil, s.err
+	case open:
+		return s.conn.Query(ctx, sql, args...)
+	}
+	br, err := s.openWith(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, errors.Join(err, br.Close())
+	}
+	return &pipelineRows{Rows: rows, br: br}, nil
+}
+
+// QueryRow implements DBTX.
+func (s *scoped) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if s.state == open {
+		return s.conn.QueryRow(ctx, sql, args...)
+	}
+	rows, err := s.Query(ctx, sql, args...)
+	return firstRow{rows: rows, err: err}
+}
+
+// ensureOpen opens the transaction without a statement of the caller's:
+// one round trip, for Role.
+func (s *scoped) ensureOpen(ctx context.Context) error {
+	switch s.state {
+	case failed:
+		return s.err
+	case open:
+		return nil
+	}
+	br, err := s.openWith(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	return br.Close()
+}
+
+// check runs the membership check for a Run whose function sent no
+// statement, so it answers non-members like every other Run. No
+// transaction: the setting and the check share the pipeline's implicit one.
+func (s *scoped) check(ctx context.Context) error {
+	b := &pgx.Batch{}
+	s.m.queueSetTenant(b, s.scope.TenantID, s.conn.Conn().PgConn().PID())
+	q, args := s.m.members.CurrentRoleQuery(s.scope.UserID)
+	b.Queue(q, args...)
+	br := s.conn.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		_, err = s.m.members.ScanCurrentRole(br.QueryRow())
+	}
+	if closeErr := br.Close(); err == nil {
+		err = closeErr
+	}
+	if errors.Is(err, identity.ErrNotMember) {
+		return ErrTenantNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("check membership: %w", err)
+	}
+	return nil
+}
+
+// commit ends an open transaction. A transaction that a failed statement
+// aborted (its error ignored) answers COMMIT with ROLLBACK: an error here.
+func (s *scoped) commit(ctx context.Context) error {
+	tag, err := s.conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		return fmt.Errorf("commit tenant transaction: %w", err)
+	}
+	s.state = idle
+	if tag.String() == "ROLLBACK" {
+		return fmt.Errorf("commit tenant transaction: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
+}
+
+// rollback ends a transaction that Run did not commit, even when ctx is
+// done, so the connection goes back to the pool clean.
+func (s *scoped) rollback(ctx context.Context) {
+	if s.state == idle {
+		return
+	}
+	if s.conn.Conn().PgConn().TxStatus() == 'I' {
+		return // never began (BEGIN failed) or already ended
+	}
+	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = s.conn.Exec(rbCtx, "ROLLBACK")
+}
+
+// pipelineRows are the rows of the statement that opened a transaction:
+// closing them also reads the end of its pipeline.
+type pipelineRows struct {
+	pgx.Rows
+	br       pgx.BatchResults
+	closed   bool
+	closeErr error
+}
+
+func (r *pipelineRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.closeErr = r.br.Close()
+}
+
+func (r *pipelineRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.closeErr
+}
+
+// firstRow is pgx.Row over rows: the first row, or pgx.ErrNoRows.
+type firstRow struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r firstRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
