@@ -1,6 +1,8 @@
 -- app.member_role is identity's membership check for tenant transactions:
 -- the role of a user in the tenant the transaction is scoped to, and an
--- error (SQLSTATE TK404) when they are not an enabled member of it.
+-- error when they are not an enabled member of it: SQLSTATE TK401 for a
+-- member whose account is disabled (the server then deletes their
+-- sessions), TK404 otherwise.
 --
 -- Raising, not returning no row, is the point: the server sends BEGIN, the
 -- tenant setting, this check and the request's first statement in one
@@ -16,12 +18,16 @@ CREATE FUNCTION app.member_role(p_user uuid) RETURNS text
     SET search_path = pg_catalog
     AS $$
 DECLARE
-    r text;
+    r        text;
+    disabled boolean;
 BEGIN
-    SELECT m.role INTO r
+    SELECT m.role, u.disabled_at IS NOT NULL INTO r, disabled
     FROM public.memberships m
     JOIN public.users u ON u.id = m.user_id
-    WHERE m.tenant_id = app.current_tenant_id() AND m.user_id = p_user AND u.disabled_at IS NULL;
+    WHERE m.tenant_id = app.current_tenant_id() AND m.user_id = p_user;
+    IF disabled THEN
+        RAISE EXCEPTION 'the user is disabled' USING ERRCODE = 'TK401';
+    END IF;
     IF r IS NULL THEN
         RAISE EXCEPTION 'not a member of the current tenant' USING ERRCODE = 'TK404';
     END IF;

@@ -68,12 +68,16 @@ CREATE FUNCTION app.member_role(p_user uuid) RETURNS text
     SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
-    r text;
+    r        text;
+    disabled boolean;
 BEGIN
-    SELECT m.role INTO r
+    SELECT m.role, u.disabled_at IS NOT NULL INTO r, disabled
     FROM public.memberships m
     JOIN public.users u ON u.id = m.user_id
-    WHERE m.tenant_id = app.current_tenant_id() AND m.user_id = p_user AND u.disabled_at IS NULL;
+    WHERE m.tenant_id = app.current_tenant_id() AND m.user_id = p_user;
+    IF disabled THEN
+        RAISE EXCEPTION 'the user is disabled' USING ERRCODE = 'TK401';
+    END IF;
     IF r IS NULL THEN
         RAISE EXCEPTION 'not a member of the current tenant' USING ERRCODE = 'TK404';
     END IF;

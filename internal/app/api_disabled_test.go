@@ -22,31 +22,40 @@ import (
 // not another browser's that made none since.
 func TestDisabledUserSessionsDeletedWhenSeen(t *testing.T) {
 	apptest.EachStore(t, func(t *testing.T, e *apptest.Env) {
-		u := e.Signup("disabled-by-sql")
-		id := mustUUID(t, u.ID)
-		second := e.Client()
-		second.Must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": apptest.Password})
-		if got := liveSessions(t, e, id); got != 2 {
-			t.Fatalf("before: %d sessions stored, want 2", got)
+		// The request that sees them: the caller's own record, or a
+		// tenant-scoped route, whose membership check reads the user too.
+		for _, path := range []string{"/api/me", "/api/projects"} {
+			t.Run(path, func(t *testing.T) { disabledUserSeenBy(t, e, path) })
 		}
-
-		setDisabled(t, e, id, true)
-		if r := u.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized || r.Code(t) != "unauthenticated" {
-			t.Fatalf("disabled user GET /api/me: %d %s, want 401 unauthenticated", r.Status, r.Body)
-		}
-		if got := liveSessions(t, e, id); got != 0 {
-			t.Errorf("after one request of the disabled user: %d sessions still stored, want 0", got)
-		}
-
-		setDisabled(t, e, id, false)
-		for name, c := range map[string]*apptest.Client{"the browser that made the request": u.Client, "another browser": second} {
-			if r := c.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
-				t.Errorf("re-enabled user, %s: GET /api/me = %d, want 401 (the session must stay deleted)", name, r.Status)
-			}
-		}
-		// The account itself works again.
-		e.Client().Must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": apptest.Password})
 	})
+}
+
+func disabledUserSeenBy(t *testing.T, e *apptest.Env, path string) {
+	u := e.Signup("disabled-by-sql")
+	id := mustUUID(t, u.ID)
+	tn := u.CreateTenant("Disabled Co")
+	second := e.Client()
+	second.Must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": apptest.Password})
+	if got := liveSessions(t, e, id); got != 2 {
+		t.Fatalf("before: %d sessions stored, want 2", got)
+	}
+
+	setDisabled(t, e, id, true)
+	if r := u.Do("GET", path, nil, apptest.InTenant(tn)); r.Status != http.StatusUnauthorized || r.Code(t) != "unauthenticated" {
+		t.Fatalf("disabled user GET %s: %d %s, want 401 unauthenticated", path, r.Status, r.Body)
+	}
+	if got := liveSessions(t, e, id); got != 0 {
+		t.Errorf("after one request of the disabled user: %d sessions still stored, want 0", got)
+	}
+
+	setDisabled(t, e, id, false)
+	for name, c := range map[string]*apptest.Client{"the browser that made the request": u.Client, "another browser": second} {
+		if r := c.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("re-enabled user, %s: GET /api/me = %d, want 401 (the session must stay deleted)", name, r.Status)
+		}
+	}
+	// The account itself works again.
+	e.Client().Must(http.StatusOK, "POST", "/api/auth/login", map[string]string{"email": u.Email, "password": apptest.Password})
 }
 
 // TestLoginRecheckDisabledDuringLogin: a user disabled after login checked

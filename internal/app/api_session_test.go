@@ -228,8 +228,9 @@ func TestCrossOriginProtection(t *testing.T) {
 }
 
 // TestDisabledInTheDatabase: a user disabled behind the API's back (no
-// session revocation) still cannot use any tenant or /me. (/me, which
-// looks the user up, also deletes their sessions: then every route is 401.)
+// session revocation) still cannot use any tenant or /me. The first
+// request that looks the user up (a tenant route's membership check, or
+// /me) answers 401 and deletes their sessions: then every route is 401.
 func TestDisabledInTheDatabase(t *testing.T) {
 	e := apptest.New(t, apptest.Options{})
 	u := e.Signup("behind-the-back")
@@ -237,8 +238,8 @@ func TestDisabledInTheDatabase(t *testing.T) {
 	if _, err := e.DB.Owner.Exec(t.Context(), "UPDATE users SET disabled_at = now() WHERE id = $1", u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := u.Do("GET", "/api/projects", nil, apptest.InTenant(ten)); r.Status != http.StatusNotFound {
-		t.Errorf("/api/projects: %d, want 404", r.Status)
+	if r := u.Do("GET", "/api/projects", nil, apptest.InTenant(ten)); r.Status != http.StatusUnauthorized {
+		t.Errorf("/api/projects: %d, want 401", r.Status)
 	}
 	if r := u.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("/api/me: %d, want 401", r.Status)

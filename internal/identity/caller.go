@@ -44,27 +44,38 @@ func (s *Service) Caller(ctx context.Context, id, tenantID uuid.UUID) (User, *Te
 	return u, tr, nil
 }
 
-// notMemberCode is the SQLSTATE app.member_role raises for a user who is
-// not an enabled member of the transaction's tenant
-// (db/migrations/00007_member_role.sql).
-const notMemberCode = "TK404"
+// The SQLSTATEs app.member_role raises (db/migrations/00007_member_role.sql)
+// for a member whose account is disabled and for anyone else who is not an
+// enabled member of the transaction's tenant.
+const (
+	disabledMemberCode = "TK401"
+	notMemberCode      = "TK404"
+)
 
 // CurrentRoleQuery is the statement that returns userID's role in the
 // tenant the running tenant transaction is scoped to, and fails when they
 // are not an enabled member of it (ScanCurrentRole then returns
-// ErrNotMember). Because it fails rather than returning no row, queued in a
+// ErrNotMember, or ErrUserNotFound for a disabled member). Because it fails rather than returning no row, queued in a
 // pipeline before a request's own statements it stops them from running:
 // after an error, Postgres skips the rest of the pipeline.
 func (s *Service) CurrentRoleQuery(userID uuid.UUID) (string, []any) {
 	return "SELECT app.member_role($1)", []any{userID}
 }
 
-// ScanCurrentRole reads the result of CurrentRoleQuery.
-func (s *Service) ScanCurrentRole(row pgx.Row) (Role, error) {
+// ScanCurrentRole reads the result of CurrentRoleQuery for userID. A user
+// found disabled is ErrUserNotFound (answered like a request without a
+// session), and their sessions are revoked as User does (Config.OnDisable).
+func (s *Service) ScanCurrentRole(ctx context.Context, userID uuid.UUID, row pgx.Row) (Role, error) {
 	var role string
 	err := row.Scan(&role)
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == notMemberCode {
-		return "", ErrNotMember
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch pgErr.Code {
+		case notMemberCode:
+			return "", ErrNotMember
+		case disabledMemberCode:
+			s.disabledSeen(ctx, userID)
+			return "", ErrUserNotFound
+		}
 	}
 	if err != nil {
 		return "", fmt.Errorf("check membership: %w", err)

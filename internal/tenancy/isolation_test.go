@@ -329,9 +329,17 @@ func TestRunScopesToTenant(t *testing.T) {
 		if _, err := w.db.Owner.Exec(t.Context(), "UPDATE users SET disabled_at = now() WHERE id = $1", w.userB); err != nil {
 			t.Fatal(err)
 		}
-		err := m.Run(t.Context(), w.tenantB, w.userB, func(context.Context) error { return nil })
-		if !errors.Is(err, tenancy.ErrTenantNotFound) {
-			t.Errorf("got %v, want ErrTenantNotFound", err)
+		for _, stmt := range []bool{false, true} {
+			err := m.Run(t.Context(), w.tenantB, w.userB, func(ctx context.Context) error {
+				if stmt {
+					_, err := tenancy.DB(ctx).Exec(ctx, "SELECT 1")
+					return err
+				}
+				return nil
+			})
+			if !errors.Is(err, identity.ErrUserNotFound) {
+				t.Errorf("with a statement: %v: got %v, want identity.ErrUserNotFound (answered like no session)", stmt, err)
+			}
 		}
 	})
 	t.Run("removed member is refused on the next call", func(t *testing.T) {

@@ -61,7 +61,7 @@ func (s *scoped) openWith(ctx context.Context, sql string, args []any) (pgx.Batc
 		err = fmt.Errorf("begin tenant transaction: %w", err)
 	} else if _, err = br.Exec(); err != nil {
 		err = fmt.Errorf("set the tenant: %w", err)
-	} else if s.role, err = s.m.members.ScanCurrentRole(br.QueryRow()); errors.Is(err, identity.ErrNotMember) {
+	} else if s.role, err = s.m.members.ScanCurrentRole(ctx, s.scope.UserID, br.QueryRow()); errors.Is(err, identity.ErrNotMember) {
 		err = ErrTenantNotFound
 	}
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *scoped) check(ctx context.Context) error {
 	br := s.conn.SendBatch(ctx, b)
 	_, err := br.Exec()
 	if err == nil {
-		_, err = s.m.members.ScanCurrentRole(br.QueryRow())
+		_, err = s.m.members.ScanCurrentRole(ctx, s.scope.UserID, br.QueryRow())
 	}
 	if closeErr := br.Close(); err == nil {
 		err = closeErr
@@ -152,10 +152,7 @@ func (s *scoped) check(ctx context.Context) error {
 	if errors.Is(err, identity.ErrNotMember) {
 		return ErrTenantNotFound
 	}
-	if err != nil {
-		return fmt.Errorf("check membership: %w", err)
-	}
-	return nil
+	return err
 }
 
 // commit ends an open transaction. A transaction that a failed statement

@@ -35,10 +35,11 @@ var (
 // identity.Service.CurrentRoleQuery): a statement that returns the user's
 // role in the transaction's tenant and fails when they are not an enabled
 // member of it, and the reader of its result (identity.ErrNotMember when
-// it failed so). identity.Service implements it.
+// it failed so; another error, such as identity.ErrUserNotFound for a
+// disabled user, is passed on). identity.Service implements it.
 type Members interface {
 	CurrentRoleQuery(userID uuid.UUID) (string, []any)
-	ScanCurrentRole(row pgx.Row) (identity.Role, error)
+	ScanCurrentRole(ctx context.Context, userID uuid.UUID, row pgx.Row) (identity.Role, error)
 }
 
 // Manager runs functions inside tenant transactions.
