@@ -86,7 +86,7 @@ func (s *scoped) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 		return pgconn.CommandTag{}, err
 	}
 	tag, err := br.Exec()
-	return tag, errors.Join(err, br.Close())
+	return tag, firstErr(err, br.Close())
 }
 
 // Query implements DBTX.
@@ -103,7 +103,7 @@ func (s *scoped) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, errors.Join(err, br.Close())
+		return nil, firstErr(err, br.Close())
 	}
 	return &pipelineRows{Rows: rows, br: br}, nil
 }
@@ -181,6 +181,15 @@ func (s *scoped) rollback(ctx context.Context) {
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_, _ = s.conn.Exec(rbCtx, "ROLLBACK")
+}
+
+// firstErr is err, or else closeErr: closing a pipeline after a failed
+// statement reports that statement's error again.
+func firstErr(err, closeErr error) error {
+	if err != nil {
+		return err
+	}
+	return closeErr
 }
 
 // pipelineRows are the rows of the statement that opened a transaction:
