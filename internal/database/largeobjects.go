@@ -2,12 +2,21 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// ErrLargeObjectsOpen is the ErrUnsafeRole of a role that may use large
+// objects. It is the only refusal a deployment may choose to accept
+// (ALLOW_LARGE_OBJECTS): revoking them takes a superuser, which managed
+// Postgres services do not hand out, and tenantkit stores nothing in large
+// objects, so what stays open is a channel between tenants' injected SQL and
+// storage outside any tenant's rows, not another tenant's data.
+var ErrLargeObjectsOpen = errors.New("large objects are open")
 
 // refuseLargeObjects returns ErrUnsafeRole when one of roles may create or
 // read large objects. They are outside row-level security, one namespace
@@ -70,6 +79,7 @@ func (a largeObjectAccess) refusal() error {
 	if len(fix) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: role %q may create or read large objects, which row-level security does not cover and "+
-		"every tenant would share; as a superuser, in database %s, run: %s", ErrUnsafeRole, a.name, a.dbname, strings.Join(fix, "; "))
+	return fmt.Errorf("%w: %w: role %q may create or read large objects, which row-level security does not cover and "+
+		"every tenant would share; as a superuser, in database %s, run: %s (where no superuser exists, as on managed "+
+		"Postgres, ALLOW_LARGE_OBJECTS=true accepts the risk)", ErrUnsafeRole, ErrLargeObjectsOpen, a.name, a.dbname, strings.Join(fix, "; "))
 }

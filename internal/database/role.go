@@ -89,9 +89,6 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool, roles Roles) erro
 	if err := refuseServerRights(ctx, pool); err != nil {
 		return err
 	}
-	if err := refuseLargeObjects(ctx, pool, r.Name, roles.Tenant); err != nil {
-		return err
-	}
 	if err := checkMigratedFor(ctx, pool, roles.App, "users"); err != nil {
 		return err
 	}
@@ -99,7 +96,9 @@ func CheckRuntimeRole(ctx context.Context, pool *pgxpool.Pool, roles Roles) erro
 		return fmt.Errorf("%w: APP_DATABASE_URL role %q is not a member of %s; run `server migrate up` (it grants it)",
 			ErrUnsafeRole, r.Name, roles.App)
 	}
-	return nil
+	// Last, so that a caller that accepts open large objects
+	// (ErrLargeObjectsOpen) has had every other check.
+	return refuseLargeObjects(ctx, pool, r.Name, roles.Tenant)
 }
 
 // ensureLogin creates the plain login role name with password if it does
