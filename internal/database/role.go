@@ -135,6 +135,9 @@ func EnsureRuntimeRole(ctx context.Context, owner *pgxpool.Pool, appURL string, 
 	if name == "" {
 		return "", errors.New("APP_DATABASE_URL: names no user")
 	}
+	if err := roles.notGroup("APP_DATABASE_URL", name); err != nil {
+		return "", err
+	}
 
 	tx, err := owner.Begin(ctx)
 	if err != nil {

@@ -55,6 +55,16 @@ func RolesFor(prefix string) (Roles, error) {
 	return Roles{App: prefix + "_app", Tenant: prefix + "_tenant"}, nil
 }
 
+// notGroup refuses a login role (the user of variable's URL) named like
+// one of the group roles, which would have to be its own member.
+func (r Roles) notGroup(variable, login string) error {
+	if login == r.App || login == r.Tenant {
+		return fmt.Errorf("%s: user %q is the name of one of the deployment's group roles (%s, %s); "+
+			"give the login role another name, or set another DATABASE_ROLE_PREFIX", variable, login, r.App, r.Tenant)
+	}
+	return nil
+}
+
 // DefaultRolePrefix is the role prefix of a deployment that sets none: the
 // name of the database in databaseURL, which is unique on its cluster. It
 // fails when that name is not a plain lower-case identifier.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tenantkit/tenantkit/internal/database"
+	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
 
 func TestRolesFor(t *testing.T) {
@@ -75,6 +76,32 @@ func TestRolesRewrite(t *testing.T) {
 		}
 		if got := database.MigrationRoles.Rewrite(tt.in); got != tt.in {
 			t.Errorf("MigrationRoles.Rewrite(%q) = %q, want it unchanged", tt.in, got)
+		}
+	}
+}
+
+// TestLoginRoleNamedLikeAGroup: a login role may not take a group role's
+// name (it would have to be its own member); migrate up says so.
+func TestLoginRoleNamedLikeAGroup(t *testing.T) {
+	d := dbtest.New(t)
+	for _, tt := range []struct {
+		variable string
+		ensure   func(url string) error
+	}{
+		{"APP_DATABASE_URL", func(url string) error {
+			_, err := database.EnsureRuntimeRole(t.Context(), d.Owner, url, dbtest.Roles)
+			return err
+		}},
+		{"TENANT_DATABASE_URL", func(url string) error {
+			_, err := database.EnsureTenantRole(t.Context(), d.Owner, url, dbtest.Roles)
+			return err
+		}},
+	} {
+		for _, group := range []string{dbtest.Roles.App, dbtest.Roles.Tenant} {
+			err := tt.ensure(withRole(t, d.OwnerURL, d.Name, group))
+			if err == nil || !strings.Contains(err.Error(), tt.variable) || !strings.Contains(err.Error(), "group roles") {
+				t.Errorf("%s user %s: got %v, want a refusal naming %s and the group roles", tt.variable, group, err, tt.variable)
+			}
 		}
 	}
 }

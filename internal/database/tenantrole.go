@@ -88,6 +88,9 @@ func EnsureTenantRole(ctx context.Context, owner *pgxpool.Pool, tenantURL string
 	if name == "" {
 		return "", errors.New("TENANT_DATABASE_URL: names no user")
 	}
+	if err := roles.notGroup("TENANT_DATABASE_URL", name); err != nil {
+		return "", err
+	}
 	tx, err := owner.Begin(ctx)
 	if err != nil {
 		return "", fmt.Errorf("ensure tenant role: %w", err)
