@@ -29,7 +29,7 @@ GOLANGCI_LINT := $(GO) tool -modfile=lint.mod golangci-lint
 SHELL_SCRIPTS := $(wildcard scripts/*) .ci/run
 WORKFLOWS     := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
-.PHONY: help run test services check-generated lint vet generate build bench
+.PHONY: help run test services check-generated lint vet generate build bench load bench-scale
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -87,5 +87,11 @@ table: ## add a tenant table: make table NAME=invoices FIELDS="number:text! amou
 build: ## build the server binary into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/server ./cmd/server
 
-bench: services ## run the benchmarks
+bench: services ## run the benchmarks (allocations per request included)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+load: services ## wrk against the server and the reference server (bench/refserver), both stores, with ratios
+	scripts/load
+
+bench-scale: services ## seed 1M users and sessions (COPY) and time session lookups at 1k and 1M, both stores
+	scripts/bench-scale
