@@ -17,6 +17,7 @@ export APP_DATABASE_URL ?= postgres://tenantkit@127.0.0.1:5432/tenantkit?sslmode
 export TENANT_DATABASE_URL ?= postgres://tenantkit_scoped@127.0.0.1:5432/tenantkit?sslmode=disable
 export REDIS_URL        ?= redis://127.0.0.1:6379/0
 export BASE_URL         ?= http://localhost:8080
+export ADMIN_ADDR       ?= 127.0.0.1:9090
 
 GO      ?= go
 # Tools are Go modules pinned in their own modfiles, built by `go tool` on

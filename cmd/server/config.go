@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -36,6 +37,8 @@ type config struct {
 	// migrate up require it).
 	TenantContextKey database.ContextKey
 	HTTPAddr         string
+	AdminAddr        string  // metrics and pprof; "" (the default): no admin listener
+	AccessLogSample  float64 // fraction of successful requests the access log keeps
 	BaseURL          *url.URL
 	SessionStore     string // postgres | redis
 	RedisURL         string
@@ -57,6 +60,10 @@ type config struct {
 	ShutdownTimeout  time.Duration
 	DrainDelay       time.Duration // /readyz answers 503 this long before the listener closes
 	LogLevel         slog.Level
+	// AllowLargeObjects accepts runtime and tenant roles that may use large
+	// objects (database.ErrLargeObjectsOpen), where no superuser can
+	// revoke them.
+	AllowLargeObjects bool
 }
 
 // loadConfig reads the environment. Every error names its variable.
@@ -88,6 +95,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return d
 	}
+	fraction := func(key, def string) float64 {
+		f, err := strconv.ParseFloat(env(key, def), 64)
+		if err != nil || !(f >= 0 && f <= 1) { // NaN fails too
+			bad(key, "want a fraction from 0 to 1, such as 0.1")
+		}
+		return f
+	}
 	integer := func(key string, def, lo, hi int) int {
 		n, err := strconv.Atoi(env(key, strconv.Itoa(def)))
 		if err != nil || n < lo || n > hi {
@@ -101,6 +115,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		AppDatabaseURL:    env("APP_DATABASE_URL", ""),
 		TenantDatabaseURL: env("TENANT_DATABASE_URL", ""),
 		HTTPAddr:          env("HTTP_ADDR", ":8080"),
+		AdminAddr:         env("ADMIN_ADDR", ""),
+		AccessLogSample:   fraction("ACCESS_LOG_SAMPLE", "1"),
 		SessionStore:      env("SESSION_STORE", "postgres"),
 		RedisURL:          env("REDIS_URL", ""),
 		SessionIdle:       duration("SESSION_IDLE_TIMEOUT", session.DefaultIdleTimeout.String()),
@@ -141,6 +157,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		bad("SESSION_STORE", "want postgres or redis, got %q", c.SessionStore)
 	}
+	if c.AdminAddr != "" {
+		if _, port, err := net.SplitHostPort(c.AdminAddr); err != nil || !validPort(port) {
+			bad("ADMIN_ADDR", "want host:port, such as 127.0.0.1:9090 (empty: no admin listener)")
+		}
+	}
 	c.Roles, c.rolesErr = roles(env("DATABASE_ROLE_PREFIX", ""), cmp.Or(c.DatabaseURL, c.AppDatabaseURL), bad)
 	c.RedisKeyPrefix = redisKeyPrefix(env("REDIS_KEY_PREFIX", ""), c.AppDatabaseURL, c.SessionStore == "redis", bad)
 	// A login waits at most this long; longer, and the wait turns into the
@@ -171,6 +192,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	switch v := env("ALLOW_LARGE_OBJECTS", "false"); v {
+	case "true":
+		c.AllowLargeObjects = true
+	case "false":
+	default:
+		bad("ALLOW_LARGE_OBJECTS", "want true or false, got %q", v)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		bad("LOG_LEVEL", "want debug, info, warn or error")
@@ -306,6 +334,12 @@ func allowedHosts(base *url.URL, list, tenantDomain string, bad func(key, format
 		}
 	}
 	return hosts
+}
+
+// validPort reports whether port is a TCP port number (0 picks a free one).
+func validPort(port string) bool {
+	_, err := strconv.ParseUint(port, 10, 16)
+	return err == nil
 }
 
 // joinSources is the TENANT_SOURCES spelling of sources.

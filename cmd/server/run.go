@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
+
+	"github.com/tenantkit/tenantkit/internal/observe"
 )
 
 const usage = `usage: server [command]
@@ -16,6 +19,12 @@ commands:
   healthcheck               exit 0 when the local server's /healthz answers 200
 
 Configuration comes from the environment; see README.md.`
+
+// The log's buffer: 32 KiB holds a hundred or so access log lines.
+const (
+	logBufferSize    = 32 << 10
+	logFlushInterval = 200 * time.Millisecond
+)
 
 // run is the whole program; main only calls it. Tests call it too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -31,7 +40,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Log lines are written in batches, not one write per line (per
+	// request): at the latest every logFlushInterval, at once for warnings
+	// and errors, and when run returns.
+	logs := observe.NewLogBuffer(stderr, logBufferSize, logFlushInterval)
+	defer logs.Close()
+	log := slog.New(logs.Handler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})))
 
 	switch cmd {
 	case "serve":

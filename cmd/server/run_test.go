@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,6 +57,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PASSWORD_MIN_LENGTH": "4"}, "PASSWORD_MIN_LENGTH"},
 		{map[string]string{}, "APP_DATABASE_URL"},
 		{map[string]string{"DATABASE_ROLE_PREFIX": "Acme-Prod"}, "DATABASE_ROLE_PREFIX"},
+		{map[string]string{"ALLOW_LARGE_OBJECTS": "yes"}, "ALLOW_LARGE_OBJECTS"},
 		// The default prefix is the database's name, which must be one.
 		{withKey(map[string]string{"APP_DATABASE_URL": "postgres://u@127.0.0.1/Acme-Prod", "TENANT_DATABASE_URL": "postgres://t@127.0.0.1/Acme-Prod"}), "DATABASE_ROLE_PREFIX: no default"},
 	}
@@ -204,6 +207,27 @@ func TestMigrateUpCreatesDatabaseAndRole(t *testing.T) {
 	if err := run(ctx, []string{"migrate", "up"}, env, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
+	// Large objects left open (managed Postgres, where nobody can revoke
+	// them): refused, unless ALLOW_LARGE_OBJECTS accepts it.
+	lo := func(sql string) {
+		conn, err := pgx.Connect(ctx, ownerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lo("GRANT EXECUTE ON FUNCTION lo_create(oid) TO PUBLIC")
+	err = run(ctx, []string{"serve"}, envFrom(map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL,
+		"TENANT_CONTEXT_KEY": key, "HTTP_ADDR": "127.0.0.1:0"}), &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "large objects") || !strings.Contains(err.Error(), "ALLOW_LARGE_OBJECTS") {
+		t.Errorf("serve with large objects open: %v, want a refusal naming ALLOW_LARGE_OBJECTS", err)
+	}
+	serveBriefly(t, map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL, "TENANT_CONTEXT_KEY": key,
+		"ALLOW_LARGE_OBJECTS": "true"})
+	lo("REVOKE EXECUTE ON FUNCTION lo_create(oid) FROM PUBLIC")
 	// A server whose key is not the database's refuses to start.
 	err = run(ctx, []string{"serve"}, envFrom(map[string]string{"APP_DATABASE_URL": appURL, "TENANT_DATABASE_URL": tenantURL,
 		"TENANT_CONTEXT_KEY": strings.Repeat("a5", 32), "HTTP_ADDR": "127.0.0.1:0"}), &bytes.Buffer{}, &bytes.Buffer{})
@@ -224,11 +248,17 @@ func redisURL() string {
 // context (as SIGTERM does) and returns serve's result.
 func startServer(t *testing.T, env map[string]string) (string, func() error) {
 	t.Helper()
+	return startServerLogging(t, env, &lockedBuffer{})
+}
+
+// startServerLogging is startServer with serve's stderr (its log) in stderr.
+func startServerLogging(t *testing.T, env map[string]string, stderr io.Writer) (string, func() error) {
+	t.Helper()
 	addr := freeAddr(t)
 	env["HTTP_ADDR"] = addr
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envFrom(env), &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() { done <- run(ctx, []string{"serve"}, envFrom(env), &bytes.Buffer{}, stderr) }()
 	stop := func() error {
 		cancel()
 		select {
@@ -257,6 +287,24 @@ func startServer(t *testing.T, env map[string]string) (string, func() error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // serveBriefly starts serve, checks /healthz and /readyz, then stops it and

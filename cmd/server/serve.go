@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/observe"
 	"github.com/tenantkit/tenantkit/internal/session"
 )
 
@@ -33,7 +35,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("APP_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
-	if err := database.CheckRuntimeRole(ctx, pool, cfg.Roles); err != nil {
+	if err := acceptLargeObjects(database.CheckRuntimeRole(ctx, pool, cfg.Roles), cfg, log); err != nil {
 		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
 	}
 	// Tenant transactions run on a login role of their own, which reaches
@@ -48,14 +50,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
 	}
 	defer tenantPool.Close()
-	if err := database.CheckTenantRole(ctx, tenantPool, cfg.Roles); err != nil {
+	if err := acceptLargeObjects(database.CheckTenantRole(ctx, tenantPool, cfg.Roles), cfg, log); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
 	if err := database.CheckConnect(ctx, pool, pool.Config().ConnConfig.User, tenantPool.Config().ConnConfig.User); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
 	}
 
-	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true)
+	// One registry for the whole server, served on ADMIN_ADDR only.
+	reg := observe.NewRegistry()
+	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true, reg)
 	if err != nil {
 		return err
 	}
@@ -69,7 +73,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if cfg.SessionStore == "redis" {
 		checks = append(checks, httpapi.Check{Name: "redis", Check: store.Ping})
 	}
-	a, err := app.New(appConfig(cfg, log), app.Deps{Pool: pool, TenantPool: tenantPool, Sessions: store, ReadyChecks: checks})
+	acfg := appConfig(cfg, log)
+	acfg.Registry = reg
+	a, err := app.New(acfg, app.Deps{Pool: pool, TenantPool: tenantPool, Sessions: store, ReadyChecks: checks})
 	if err != nil {
 		return err
 	}
@@ -94,6 +100,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "session_store", sessionStoreConfig(cfg).String())
+	// After the public listener, so that a clash between the two
+	// addresses is reported as ADMIN_ADDR's.
+	stopAdmin, err := startAdmin(ctx, cfg, reg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopAdmin()
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -143,12 +157,14 @@ func appConfig(cfg config, log *slog.Logger) app.Config {
 		TenantBaseDomain:   cfg.TenantBaseDomain,
 		MinPasswordLength:  cfg.MinPasswordLen,
 		TenantContextKey:   cfg.TenantContextKey,
+		AccessLogDrop:      1 - cfg.AccessLogSample,
 	}
 }
 
 // newSessionStore builds the store SESSION_STORE names; cleanup starts the
-// Postgres store's background removal of expired sessions.
-func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, cleanup bool) (session.Store, func(), error) {
+// Postgres store's background removal of expired sessions. With reg, the
+// Redis client's pool statistics are registered there.
+func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, cleanup bool, reg prometheus.Registerer) (session.Store, func(), error) {
 	switch cfg.SessionStore {
 	case "redis":
 		if cfg.RedisKeyPrefix == "" {
@@ -163,6 +179,12 @@ func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *s
 		if err := client.Ping(pingCtx).Err(); err != nil {
 			client.Close()
 			return nil, nil, fmt.Errorf("REDIS_URL: cannot reach redis: %w", err)
+		}
+		if reg != nil {
+			if err := reg.Register(observe.NewRedisPoolCollector(client)); err != nil {
+				client.Close()
+				return nil, nil, fmt.Errorf("metrics: %w", err)
+			}
 		}
 		return session.NewRedisStore(client, cfg.RedisKeyPrefix), func() { client.Close() }, nil
 	default:
@@ -181,4 +203,16 @@ func sessionStoreConfig(cfg config) session.StoreConfig {
 		return session.StoreConfig{Kind: "redis", RedisPrefix: cfg.RedisKeyPrefix}
 	}
 	return session.StoreConfig{Kind: cfg.SessionStore}
+}
+
+// acceptLargeObjects returns err, unless it is only that large objects are
+// open (database.ErrLargeObjectsOpen) and ALLOW_LARGE_OBJECTS accepts that:
+// then it logs a warning and returns nil. The role checks make that refusal
+// last, so every other check has passed.
+func acceptLargeObjects(err error, cfg config, log *slog.Logger) error {
+	if err == nil || !cfg.AllowLargeObjects || !errors.Is(err, database.ErrLargeObjectsOpen) {
+		return err
+	}
+	log.Warn("serving with large objects open (ALLOW_LARGE_OBJECTS=true)", "reason", err.Error())
+	return nil
 }

@@ -75,7 +75,7 @@ func TestRedisStoresOfTwoDeploymentsStayApart(t *testing.T) {
 			t.Fatal(err)
 		}
 		cleanRedis(t, cfg.RedisKeyPrefix)
-		store, closeStore, err := newSessionStore(t.Context(), cfg, nil, slog.New(slog.DiscardHandler), false)
+		store, closeStore, err := newSessionStore(t.Context(), cfg, nil, slog.New(slog.DiscardHandler), false, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -10,10 +11,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/observe"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
@@ -46,6 +49,14 @@ type Config struct {
 	// TenantContextKey signs tenant scopes; the database must hold the same
 	// (`migrate up` stores TENANT_CONTEXT_KEY).
 	TenantContextKey database.ContextKey
+
+	// AccessLogDrop is the fraction of successful requests left out of the
+	// access log (see httpapi.Config.AccessLogDrop); 0 logs every one.
+	AccessLogDrop float64
+	// Registry is where the app registers its metrics (observe.NewMetrics)
+	// and its pools' statistics; serve creates it and serves it on
+	// ADMIN_ADDR. nil: no metrics.
+	Registry prometheus.Registerer
 }
 
 // Deps are the connections the app runs on. The caller opens them, checks
@@ -91,6 +102,21 @@ func New(cfg Config, deps Deps) (*App, error) {
 		sources = tenancy.DefaultSources()
 	}
 
+	var metrics *observe.Metrics
+	if cfg.Registry != nil {
+		m, err := observe.NewMetrics(cfg.Registry)
+		if err != nil {
+			return nil, fmt.Errorf("app: metrics: %w", err)
+		}
+		err = errors.Join(
+			cfg.Registry.Register(observe.NewPoolCollector("app", deps.Pool.Stat)),
+			cfg.Registry.Register(observe.NewPoolCollector("tenant", deps.TenantPool.Stat)))
+		if err != nil {
+			return nil, fmt.Errorf("app: metrics: %w", err)
+		}
+		metrics = m
+	}
+
 	a := &App{}
 	a.Sessions = session.NewManager(deps.Sessions, session.Config{
 		IdleTimeout: cfg.SessionIdleTimeout,
@@ -99,6 +125,9 @@ func New(cfg Config, deps Deps) (*App, error) {
 		Logger:      log,
 		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { a.Server.WriteError(w, r, err) },
 	})
+	if metrics != nil {
+		a.Sessions.ObserveLookups(metrics.SessionLookup)
+	}
 	ident, err := identity.New(deps.Pool, identity.Config{
 		MinPasswordLength: cfg.MinPasswordLength,
 		Argon2:            cfg.Argon2,
@@ -111,6 +140,9 @@ func New(cfg Config, deps Deps) (*App, error) {
 	}
 	a.Identity = ident
 	a.Tenancy = tenancy.NewManager(deps.TenantPool, ident, cfg.TenantContextKey, 0)
+	if metrics != nil {
+		a.Tenancy.ObserveTransactions(metrics.ObserveTenantTx)
+	}
 
 	checks := append([]httpapi.Check{
 		{Name: "postgres", Check: func(ctx context.Context) error {
@@ -124,6 +156,8 @@ func New(cfg Config, deps Deps) (*App, error) {
 		RequestTimeout: cfg.RequestTimeout,
 		RateLimits:     cfg.RateLimits,
 		AllowedHosts:   cfg.AllowedHosts,
+		AccessLogDrop:  cfg.AccessLogDrop,
+		Metrics:        metrics,
 		ReadyChecks:    checks,
 		Identity:       ident,
 		Sessions:       a.Sessions,

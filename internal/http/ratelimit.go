@@ -12,6 +12,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/observe"
 )
 
 // RateLimits bound password guessing on the credential endpoints (login,
@@ -110,6 +111,7 @@ func clientOf(r *http.Request) string {
 func (s *Server) limitByIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.limits.ip.OnLimit(w, r, "ip:"+clientOf(r)) {
+			s.metrics.RateLimited(observe.LimitAuthPerIP)
 			s.writeError(w, r, errRateLimited)
 			return
 		}
@@ -143,12 +145,17 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, email string
 	}
 	if n > l.perClient {
 		_, _ = l.clientFailures.add(a.client, -1)
+		s.metrics.RateLimited(observe.LimitLoginPerAccount)
 		w.Header().Set("Retry-After", strconv.Itoa(int(time.Minute.Seconds())))
 		return loginAttempt{}, errRateLimited
 	}
 	failures, err := l.accountFailures.count(a.account)
 	if err == nil {
-		err = sleep(r, loginDelay(failures, l.freeFailures, l.maxDelay))
+		delay := loginDelay(failures, l.freeFailures, l.maxDelay)
+		if delay > 0 {
+			s.metrics.RateLimitDelayed(observe.LimitLoginSlowAfter)
+		}
+		err = sleep(r, delay)
 	}
 	if err != nil {
 		_, _ = l.clientFailures.add(a.client, -1)

@@ -12,6 +12,7 @@ import (
 // keeps the two in step.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
+	r.Use(recordRoute)
 	r.NotFound(s.handle(func(http.ResponseWriter, *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "No such route.")
 	}))

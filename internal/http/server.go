@@ -15,6 +15,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/observe"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 	"github.com/tenantkit/tenantkit/web"
@@ -44,6 +45,14 @@ type Config struct {
 	// a server wired without it fails closed. serve passes BASE_URL's host,
 	// ALLOWED_HOSTS and *.TENANT_BASE_DOMAIN.
 	AllowedHosts []HostPattern
+	// AccessLogDrop is the fraction of successful (1xx to 3xx) requests
+	// left out of the access log, chosen at random: 0 (the default) logs
+	// every request, 1 only failed ones. 4xx and 5xx are always logged.
+	// serve sets it from ACCESS_LOG_SAMPLE, the fraction kept.
+	AccessLogDrop float64
+	// Metrics records requests and rate-limit refusals; nil records
+	// nothing.
+	Metrics *observe.Metrics
 
 	Identity *identity.Service
 	Sessions *session.Manager
@@ -58,6 +67,8 @@ type Config struct {
 // Server is the HTTP API.
 type Server struct {
 	log        *slog.Logger
+	logDrop    float64 // Config.AccessLogDrop
+	metrics    *observe.Metrics
 	https      bool
 	checks     []Check
 	identity   *identity.Service
@@ -76,6 +87,8 @@ type Server struct {
 func NewServer(cfg Config) *Server {
 	s := &Server{
 		log:        cfg.Logger,
+		logDrop:    cfg.AccessLogDrop,
+		metrics:    cfg.Metrics,
 		https:      cfg.HTTPS,
 		checks:     cfg.ReadyChecks,
 		identity:   cfg.Identity,
@@ -101,11 +114,10 @@ func NewServer(cfg Config) *Server {
 	var h = s.routes()
 	h = csrf.Handler(h)
 	h = s.allowedHosts(cfg.AllowedHosts)(h)
-	h = timeout(cfg.RequestTimeout)(h)
 	h = realIP(cfg.TrustedProxies)(h)
 	h = s.securityHeaders(h)
 	h = s.accessLog(h)
-	h = requestID(h)
+	h = requestContext(cfg.RequestTimeout)(h)
 	s.handler = h
 	return s
 }
@@ -120,9 +132,11 @@ func (s *Server) Drain() { s.draining.Store(true) }
 // Handler is an HTTP handler that returns its error instead of writing it.
 type Handler func(w http.ResponseWriter, r *http.Request) error
 
-// handle adapts h to net/http, rendering its error with writeError.
+// handle adapts h to net/http, rendering its error with writeError. It
+// notes the request's route and caller for the access log and metrics.
 func (s *Server) handle(h Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		noteHandler(r)
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

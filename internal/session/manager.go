@@ -33,11 +33,40 @@ import (
 // The cookie is a browser-session cookie (no Max-Age): the server decides
 // when a session ends, and the browser drops the cookie when it closes.
 type Manager struct {
-	scs   *scs.SessionManager
-	store Store
-	cfg   Config
-	now   func() time.Time
+	scs     *scs.SessionManager
+	store   Store
+	cfg     Config
+	now     func() time.Time
+	observe func(LookupResult)
 }
+
+// LookupResult is how a request's session lookup ended, for metrics
+// (ObserveLookups).
+type LookupResult string
+
+// The results of a session lookup.
+const (
+	LookupFound   LookupResult = "found"   // a live session
+	LookupNone    LookupResult = "none"    // no session cookie: the store was not asked
+	LookupUnknown LookupResult = "unknown" // a cookie whose token the store does not hold (never issued, logged out, revoked, or expired in the store)
+	LookupExpired LookupResult = "expired" // past its idle timeout or lifetime: ended
+	LookupRevoked LookupResult = "revoked" // gone from the store since the request loaded it (seen when touching it)
+	LookupCorrupt LookupResult = "corrupt" // a record that holds no session or cannot be decoded: deleted
+	LookupError   LookupResult = "error"   // the store failed: the request is answered 503, never anonymously
+)
+
+// LookupResults lists every LookupResult.
+func LookupResults() []LookupResult {
+	return []LookupResult{LookupFound, LookupNone, LookupUnknown, LookupExpired, LookupRevoked, LookupCorrupt, LookupError}
+}
+
+// ObserveLookups has m report the result of each request's session lookup
+// to fn, once per request that passes LoadAndSave: found, expired, revoked
+// or error when Current first checks the session; none, unknown, corrupt
+// or error (the store read failed) when LoadAndSave finds none to check.
+// Call it while wiring, before the first request; fn must be safe for
+// concurrent use and quick (it runs on the request path).
+func (m *Manager) ObserveLookups(fn func(LookupResult)) { m.observe = fn }
 
 // NewManager returns a Manager on store. It panics on a Config that cannot
 // work (see Config).
@@ -53,15 +82,18 @@ func NewManager(store Store, cfg Config) *Manager {
 	sm.Lifetime = cfg.Lifetime  // and no IdleTimeout: see the type's comment
 	sm.HashTokenInStore = false // the stores hash every token themselves
 	sm.Cookie = scs.SessionCookie{Name: name, HttpOnly: true, Path: "/", SameSite: http.SameSiteLaxMode, Secure: cfg.Secure}
+	m := &Manager{scs: sm, store: store, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, observe: func(LookupResult) {}}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		// The commit of an abandoned session fails so that no cookie names
 		// its token; the caller of Login or SwitchTenant got the error and
-		// answers it.
+		// answers it. Any other error here is the load's (scsStore commits
+		// nothing else at the end of a request).
 		if !errors.As(err, new(abandoned)) {
+			m.observe(LookupError)
 			cfg.ErrorFunc(w, r, err)
 		}
 	}
-	return &Manager{scs: sm, store: store, cfg: cfg, now: func() time.Time { return time.Now().UTC() }}
+	return m
 }
 
 // CookieName is the name of the session cookie.
@@ -76,8 +108,18 @@ func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
 func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
 	return m.scs.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if m.scs.Token(ctx) != "" && m.scs.Get(ctx, recordKey) == nil {
+		switch {
+		case m.scs.Token(ctx) == "":
+			// scs found nothing: no cookie, or a token the store lacks.
+			// (Only this anonymous path reads the cookie a second time.)
+			if _, err := r.Cookie(m.scs.Cookie.Name); err != nil {
+				m.observe(LookupNone)
+			} else {
+				m.observe(LookupUnknown)
+			}
+		case m.scs.Get(ctx, recordKey) == nil:
 			// A record with no session in it (see scsStore.FindCtx).
+			m.observe(LookupCorrupt)
 			if err := m.scs.Destroy(ctx); err != nil {
 				m.cfg.ErrorFunc(w, r, err)
 				return
@@ -108,34 +150,39 @@ func (m *Manager) current(ctx context.Context) (Session, error) {
 		if m.scs.Status(ctx) == scs.Modified {
 			return v, nil // stored by Login or SwitchTenant in this request
 		}
-		req.once.Do(func() { req.sess, req.err = m.resolve(ctx, v) })
+		req.once.Do(func() {
+			var result LookupResult
+			req.sess, result, req.err = m.resolve(ctx, v)
+			m.observe(result)
+		})
 		return req.sess, req.err
 	}
 	return Session{}, ErrNoSession
 }
 
 // resolve checks the session s that scs loaded, and touches it when due.
-func (m *Manager) resolve(ctx context.Context, s Session) (Session, error) {
+// It also says how the lookup ended, for ObserveLookups.
+func (m *Manager) resolve(ctx context.Context, s Session) (Session, LookupResult, error) {
 	now := m.now()
 	if !m.alive(s, now) {
-		return Session{}, m.end(ctx)
+		return Session{}, LookupExpired, m.end(ctx)
 	}
 	if now.Sub(s.LastSeenAt) < m.cfg.TouchInterval {
-		return s, nil
+		return s, LookupFound, nil
 	}
 	s.LastSeenAt = now
 	b, deadline, err := m.encodeRecord(s)
 	if err != nil {
-		return Session{}, err
+		return Session{}, LookupError, err
 	}
 	found, err := m.store.TouchCtx(ctx, m.scs.Token(ctx), b, deadline)
 	if err != nil {
-		return Session{}, err
+		return Session{}, LookupError, err
 	}
 	if !found { // revoked or expired since it was loaded
-		return Session{}, m.end(ctx)
+		return Session{}, LookupRevoked, m.end(ctx)
 	}
-	return s, nil
+	return s, LookupFound, nil
 }
 
 // end destroys the request's session (deleting its record, clearing the

@@ -31,6 +31,8 @@ type scoped struct {
 	role  identity.Role
 	state state
 	err   error
+	// dbFailed: BEGIN, the membership check or COMMIT failed (not refused).
+	dbFailed bool
 }
 
 var _ DBTX = (*scoped)(nil)
@@ -66,8 +68,7 @@ func (s *scoped) openWith(ctx context.Context, sql string, args []any) (pgx.Batc
 	}
 	if err != nil {
 		_ = br.Close() // the rest of the pipeline was skipped
-		s.err = err
-		s.state = failed
+		s.err, s.state, s.dbFailed = err, failed, !refused(err)
 		return nil, err
 	}
 	return br, nil
@@ -95,13 +96,13 @@ func (s *scoped) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	case failed:
 		return nil, s.err
 	case open:
-		return s.conn.Query(ctx, sql, args...)
+		return s.conn.Query(ctx, sql, args...) //nolint:rowserrcheck // the caller reads the rows and checks Err
 	}
 	br, err := s.openWith(ctx, sql, args)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := br.Query()
+	rows, err := br.Query() //nolint:rowserrcheck // wrapped and returned; the caller checks Err
 	if err != nil {
 		return nil, firstErr(err, br.Close())
 	}
@@ -113,7 +114,7 @@ func (s *scoped) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 	if s.state == open {
 		return s.conn.QueryRow(ctx, sql, args...)
 	}
-	rows, err := s.Query(ctx, sql, args...)
+	rows, err := s.Query(ctx, sql, args...) //nolint:rowserrcheck // firstRow.Scan checks Err
 	return firstRow{rows: rows, err: err}
 }
 
@@ -152,6 +153,7 @@ func (s *scoped) check(ctx context.Context) error {
 	if errors.Is(err, identity.ErrNotMember) {
 		return ErrTenantNotFound
 	}
+	s.dbFailed = err != nil && !refused(err)
 	return err
 }
 
@@ -160,6 +162,7 @@ func (s *scoped) check(ctx context.Context) error {
 func (s *scoped) commit(ctx context.Context) error {
 	tag, err := s.conn.Exec(ctx, "COMMIT")
 	if err != nil {
+		s.dbFailed = true
 		return fmt.Errorf("commit tenant transaction: %w", err)
 	}
 	s.state = idle
@@ -181,6 +184,23 @@ func (s *scoped) rollback(ctx context.Context) {
 	rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_, _ = s.conn.Exec(rbCtx, "ROLLBACK")
+}
+
+// outcome is how the transaction that Run ends with err ended.
+func (s *scoped) outcome(err error) string {
+	switch {
+	case err == nil:
+		return TxCommit
+	case s.dbFailed:
+		return TxError
+	}
+	return TxRollback
+}
+
+// refused reports whether err is the membership check's refusal (not a
+// failure of the database).
+func refused(err error) bool {
+	return errors.Is(err, ErrTenantNotFound) || errors.Is(err, identity.ErrUserNotFound)
 }
 
 // firstErr is err, or else closeErr: closing a pipeline after a failed

@@ -48,6 +48,7 @@ type Manager struct {
 	members        Members
 	key            database.ContextKey
 	acquireTimeout time.Duration
+	observe        func(d time.Duration, outcome string) // nil: not observed
 }
 
 // NewManager returns a Manager whose transactions run on pool, which
@@ -87,7 +88,7 @@ func (m *Manager) queueSetTenant(b *pgx.Batch, tenantID uuid.UUID, pid uint32) {
 // whatever fn made of the error its statement returned; so does one whose
 // fn ran no statement at all (Run then checks on its own). Role forces the
 // check early where fn needs the role before its first statement.
-func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(ctx context.Context) error) error {
+func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(ctx context.Context) error) (err error) {
 	if tenantID == uuid.Nil {
 		return ErrTenantRequired
 	}
@@ -104,17 +105,35 @@ func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(c
 
 	s := &scoped{m: m, conn: conn, scope: Scope{TenantID: tenantID, UserID: userID}}
 	defer s.rollback(ctx)
+	if m.observe != nil {
+		start, outcome := time.Now(), TxRollback // a panic in fn rolls back
+		defer func() { m.observe(time.Since(start), outcome) }()
+		defer func() { outcome = s.outcome(err) }()
+	}
 	err = fn(context.WithValue(ctx, scopeKey{}, s))
 	switch {
 	case s.err != nil:
-		return s.err // the membership check failed (or the transaction could not open)
+		err = s.err // the membership check failed (or the transaction could not open)
 	case err != nil:
-		return err
 	case s.state == idle:
-		return s.check(ctx)
+		err = s.check(ctx)
+	default:
+		err = s.commit(ctx)
 	}
-	return s.commit(ctx)
+	return err
 }
+
+// How a tenant transaction ended, for ObserveTransactions.
+const (
+	TxCommit   = "commit"   // committed (or, with no statement, the membership check passed)
+	TxRollback = "rollback" // fn failed or panicked, or the membership check refused: rolled back
+	TxError    = "error"    // the database failed: BEGIN, the membership check or COMMIT
+)
+
+// ObserveTransactions makes Run report each transaction's duration, from
+// its connection to its end, and its outcome (TxCommit, TxRollback,
+// TxError) to fn. Call it before the first Run.
+func (m *Manager) ObserveTransactions(fn func(d time.Duration, outcome string)) { m.observe = fn }
 
 // CheckContext verifies that the database accepts the manager's tenant
 // context key: a scope set with it must be the one app.current_tenant_id()
