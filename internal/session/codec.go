@@ -38,8 +38,6 @@ type wireSession struct {
 	UserAgent  string    `json:"ua,omitempty"`
 }
 
-// emptyRecord is a record with no session in it.
-var emptyRecord, _ = json.Marshal(wireRecord{Version: codecVersion})
 
 // Encode implements scs.Codec.
 func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
@@ -59,13 +57,13 @@ func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 }
 
 // Decode implements scs.Codec.
+// A record that does not decode, or whose session names no user, decodes
+// as one without a session rather than as an error (which scs would answer
+// with a 500): LoadAndSave logs it, deletes it and goes on anonymously.
 func (codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	deadline, s, ok, err := decodeRecord(b)
-	if err != nil {
-		return time.Time{}, nil, err
-	}
 	values := make(map[string]any, 1)
-	if ok {
+	if err == nil && ok && s.UserID != uuid.Nil {
 		values[recordKey] = s
 	}
 	return deadline, values, nil

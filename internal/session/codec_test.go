@@ -63,11 +63,18 @@ func TestCodecRefusesUserData(t *testing.T) {
 	}
 }
 
+// TestCodecRejectsBadData: a record that does not decode, or names no
+// user, holds no session (and no error, which scs would answer with a
+// 500); TestUndecodableRecordIsNoSession covers what the request does.
 func TestCodecRejectsBadData(t *testing.T) {
-	for _, b := range []string{"", "garbage", `{"v":2,"deadline":"2026-01-01T00:00:00Z"}`, `{"deadline":"2026-01-01T00:00:00Z"}`, `{"v":1,"session":{"uid":"nope"}}`} {
-		if _, _, err := (codec{}).Decode([]byte(b)); err == nil {
-			t.Errorf("Decode(%q): no error", b)
+	for _, b := range []string{"", "garbage", `{"v":2,"deadline":"2026-01-01T00:00:00Z"}`, `{"deadline":"2026-01-01T00:00:00Z"}`,
+		`{"v":1,"session":{"uid":"nope"}}`, `{"v":1,"session":{"id":"` + uuid.NewString() + `"}}`} {
+		if _, values, err := (codec{}).Decode([]byte(b)); err != nil || values[recordKey] != nil {
+			t.Errorf("Decode(%q) = %v, %v; want no session and no error", b, values, err)
 		}
+	}
+	if _, _, ok, err := decodeRecord([]byte("garbage")); err == nil || ok {
+		t.Errorf("decodeRecord(garbage): ok %v, err %v; want an error", ok, err)
 	}
 }
 

@@ -118,8 +118,10 @@ func (m *Manager) LoadAndSave(next http.Handler) http.Handler {
 				m.observe(LookupUnknown)
 			}
 		case m.scs.Get(ctx, recordKey) == nil:
-			// A record with no session in it (see scsStore.FindCtx).
+			// A record with no session in it, or one that does not decode
+			// (codec.Decode reads both as empty).
 			m.observe(LookupCorrupt)
+			m.cfg.Logger.WarnContext(ctx, "session record holds no session or cannot be decoded; deleting it, the request goes on anonymously")
 			if err := m.scs.Destroy(ctx); err != nil {
 				m.cfg.ErrorFunc(w, r, err)
 				return

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/google/uuid"
 )
 
 // request is what the Manager keeps for one request beside scs's data:
@@ -59,15 +58,9 @@ var _ scs.CtxStore = scsStore{}
 
 // FindCtx implements scs.CtxStore.
 func (a scsStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	b, found, err := a.store.FindCtx(ctx, token)
-	if err != nil || !found {
-		return nil, false, err
-	}
-	if _, s, _, err := decodeRecord(b); err != nil || s.UserID == uuid.Nil {
-		a.log.WarnContext(ctx, "session record holds no session or cannot be decoded; deleting it, the request goes on anonymously", "err", err)
-		return emptyRecord, true, nil
-	}
-	return b, true, nil
+	// A record that does not decode is decoded once, by codec.Decode,
+	// which reads it as one without a session; LoadAndSave then deletes it.
+	return a.store.FindCtx(ctx, token)
 }
 
 // CommitCtx implements scs.CtxStore.
