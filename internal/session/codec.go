@@ -38,7 +38,6 @@ type wireSession struct {
 	UserAgent  string    `json:"ua,omitempty"`
 }
 
-
 // Encode implements scs.Codec.
 func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	w := wireRecord{Version: codecVersion, Deadline: deadline}
