@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -557,5 +558,34 @@ func TestForceAppliesToTheOwner(t *testing.T) {
 	scope(t, tx, w.db.Key, w.tenantA)
 	if got := count(t, tx, "SELECT count(*) FROM projects"); got != 1 {
 		t.Errorf("the owner in tenant A saw %d projects, want 1", got)
+	}
+}
+
+// TestObserveTransactions: each Run reports how it ended.
+func TestObserveTransactions(t *testing.T) {
+	w := newWorld(t)
+	m := newManager(t, w.db.Tenant)
+	var got []string
+	m.ObserveTransactions(func(d time.Duration, outcome string) {
+		if d <= 0 {
+			t.Errorf("duration %v", d)
+		}
+		got = append(got, outcome)
+	})
+	query := func(ctx context.Context) error {
+		_, err := tenancy.DB(ctx).Exec(ctx, "SELECT count(*) FROM projects")
+		return err
+	}
+	_ = m.Run(t.Context(), w.tenantA, w.userA, query)                                                     // commit
+	_ = m.Run(t.Context(), w.tenantA, w.userA, func(context.Context) error { return nil })                // no statement: commit
+	_ = m.Run(t.Context(), w.tenantB, w.userA, query)                                                     // refused: rollback
+	_ = m.Run(t.Context(), w.tenantA, w.userA, func(context.Context) error { return errors.New("boom") }) // rollback
+	func() {
+		defer func() { _ = recover() }()
+		_ = m.Run(t.Context(), w.tenantA, w.userA, func(ctx context.Context) error { _ = query(ctx); panic("boom") })
+	}()
+	want := []string{tenancy.TxCommit, tenancy.TxCommit, tenancy.TxRollback, tenancy.TxRollback, tenancy.TxRollback}
+	if !slices.Equal(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
 	}
 }

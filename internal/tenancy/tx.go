@@ -105,12 +105,19 @@ func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(c
 
 	s := &scoped{m: m, conn: conn, scope: Scope{TenantID: tenantID, UserID: userID}}
 	defer s.rollback(ctx)
+	returned := false // false after a panic in fn, which rolls back
 	if m.observe != nil {
-		start, outcome := time.Now(), TxRollback // a panic in fn rolls back
-		defer func() { m.observe(time.Since(start), outcome) }()
-		defer func() { outcome = s.outcome(err) }()
+		start := time.Now()
+		defer func() {
+			outcome := TxRollback
+			if returned {
+				outcome = s.outcome(err)
+			}
+			m.observe(time.Since(start), outcome)
+		}()
 	}
 	err = fn(context.WithValue(ctx, scopeKey{}, s))
+	returned = true
 	switch {
 	case s.err != nil:
 		err = s.err // the membership check failed (or the transaction could not open)
