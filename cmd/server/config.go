@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/identity"
@@ -219,18 +217,12 @@ func redisKeyPrefix(set, appURL string, needed bool, bad func(key, format string
 		if appURL == "" {
 			return ""
 		}
-		// The name the pool connects to, however the URL spells it (a
-		// postgres:// URL or key=value pairs; PGDATABASE; the user's name).
-		pc, err := pgconn.ParseConfig(appURL)
+		db, err := database.DatabaseName(appURL)
 		if err != nil {
 			if needed {
 				bad(key, "no default: APP_DATABASE_URL is not a valid connection string, and the default is derived from its database name")
 			}
 			return ""
-		}
-		db := pc.Database
-		if db == "" {
-			db = pc.User // what Postgres connects to when no database is named
 		}
 		prefix, origin = "tenantkit:"+db+":", "the default derived from the database name in APP_DATABASE_URL"
 		if !needed {

@@ -69,7 +69,7 @@ func (r Roles) notGroup(variable, login string) error {
 // name of the database in databaseURL, which is unique on its cluster. It
 // fails when that name is not a plain lower-case identifier.
 func DefaultRolePrefix(databaseURL string) (string, error) {
-	name, err := databaseName(databaseURL)
+	name, err := DatabaseName(databaseURL)
 	if err != nil {
 		return "", err
 	}
@@ -79,10 +79,10 @@ func DefaultRolePrefix(databaseURL string) (string, error) {
 	return name, nil
 }
 
-// databaseName is the database a connection string names, however it
+// DatabaseName is the database a connection string names, however it
 // spells it (a postgres:// URL or key=value pairs; PGDATABASE; the user's
 // name, which is what Postgres connects to when no database is named).
-func databaseName(databaseURL string) (string, error) {
+func DatabaseName(databaseURL string) (string, error) {
 	cfg, err := pgconn.ParseConfig(databaseURL)
 	if err != nil {
 		return "", errors.New("invalid connection string")

@@ -77,7 +77,7 @@ func NewManager(store Store, cfg Config) *Manager {
 		name = "__Host-" + name
 	}
 	sm := scs.New()
-	sm.Store = scsStore{store: store, log: cfg.Logger}
+	sm.Store = scsStore{store: store}
 	sm.Codec = codec{}
 	sm.Lifetime = cfg.Lifetime  // and no IdleTimeout: see the type's comment
 	sm.HashTokenInStore = false // the stores hash every token themselves

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -36,9 +35,9 @@ type (
 // scsStore is the Store as scs sees it. scs reads and deletes records
 // through it; the Manager decides which writes happen:
 //
-//   - FindCtx finds a record that cannot be decoded (corrupt, or from a
-//     codec version this server does not know), or that holds no session,
-//     as an empty one, which LoadAndSave destroys: deleted, cookie cleared,
+//   - A record that cannot be decoded (corrupt, or from a codec version
+//     this server does not know), or that holds no session, decodes as an
+//     empty one (codec.Decode), which LoadAndSave destroys: deleted, cookie cleared,
 //     the request anonymous rather than failing for as long as the cookie
 //     lives.
 //   - CommitCtx writes only Login's commit. Any other is scs's at the end of
@@ -51,7 +50,6 @@ type (
 type scsStore struct {
 	scs.Store
 	store Store
-	log   *slog.Logger
 }
 
 var _ scs.CtxStore = scsStore{}
