@@ -66,7 +66,7 @@ type Member struct {
 	Role   Role
 }
 
-// DBTX is what MemberRole and Members run on: the caller's tenant-scoped
+// DBTX is what Members runs on: the caller's tenant-scoped
 // transaction (a pgx.Tx). It has the methods of the generated queries' DBTX.
 type DBTX interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

@@ -62,7 +62,7 @@ func newTestService(t *testing.T, cfg Config) (*Service, *kdfProbe) {
 func appPool(t *testing.T) *pgxpool.Pool { return dbtest.New(t).App }
 
 // tenantPool is the tenant login role's pool, the one tenant transactions
-// (and so MemberRole and Members) run on.
+// (and so CurrentRoleQuery and Members) run on.
 func tenantPool(t *testing.T) *pgxpool.Pool { return dbtest.New(t).Tenant }
 
 // uniqueEmail returns an address no other test uses.

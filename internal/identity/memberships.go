@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -35,25 +34,9 @@ func (s *Service) UserTenants(ctx context.Context, userID uuid.UUID) ([]TenantRo
 	return out, nil
 }
 
-// MemberRole returns userID's role in tenantID. It runs on db, the caller's
-// transaction, which must already be scoped to tenantID (app.tenant_id):
-// RLS then hides every other tenant's memberships, so a transaction scoped
-// elsewhere, or not at all, gets ErrNotMember. ErrNotMember also when there
-// is no membership or the user is disabled.
-func (s *Service) MemberRole(ctx context.Context, db DBTX, tenantID, userID uuid.UUID) (Role, error) {
-	role, err := identitydb.New(db).GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: tenantID, UserID: userID})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", ErrNotMember
-	}
-	if err != nil {
-		return "", fmt.Errorf("get role of user %s in tenant %s: %w", userID, tenantID, err)
-	}
-	return Role(role), nil
-}
-
 // Members lists tenantID's members, by email, at most MaxListed, on db, the
 // caller's transaction scoped to tenantID. A transaction scoped to another
-// tenant sees none. Disabled users are left out: like MemberRole, it
+// tenant sees none. Disabled users are left out: like CurrentRoleQuery, it
 // answers who is effectively a member now (their membership rows remain,
 // and count again if the user is re-enabled).
 func (s *Service) Members(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]Member, error) {
@@ -88,7 +71,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, rol
 
 // RemoveMember ends userID's membership in tenantID, in its own
 // tenant-scoped transaction; ErrNotMember when there was none. It takes
-// effect for the next MemberRole call.
+// effect for the next CurrentRoleQuery.
 func (s *Service) RemoveMember(ctx context.Context, tenantID, userID uuid.UUID) error {
 	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		n, err := q.DeleteMembership(ctx, identitydb.DeleteMembershipParams{TenantID: tenantID, UserID: userID})

@@ -61,7 +61,16 @@ func sortByName(l []TenantRole) []TenantRole {
 	return l
 }
 
-func TestMemberRole(t *testing.T) {
+// currentRole runs CurrentRoleQuery on db, as tenancy's pipeline does.
+func currentRole(ctx context.Context, s *Service, db DBTX, userID uuid.UUID) (Role, error) {
+	q, args := s.CurrentRoleQuery(userID)
+	return s.ScanCurrentRole(ctx, userID, db.QueryRow(ctx, q, args...))
+}
+
+// TestCurrentRole: app.member_role answers for the transaction's tenant
+// only, refuses non-members (ErrNotMember) and disabled members
+// (ErrUserNotFound), and sees a removal at once.
+func TestCurrentRole(t *testing.T) {
 	s, _ := newTestService(t, Config{})
 	pool := tenantPool(t)
 	owner, member, outsider, disabled := signUp(t, s), signUp(t, s), signUp(t, s), signUp(t, s)
@@ -79,35 +88,32 @@ func TestMemberRole(t *testing.T) {
 	tests := []struct {
 		name    string
 		scope   uuid.UUID // the tenant the transaction is scoped to
-		tenant  uuid.UUID
 		user    uuid.UUID
 		want    Role
 		wantErr error
 	}{
-		{"owner", tn.ID, tn.ID, owner.ID, RoleOwner, nil},
-		{"member", tn.ID, tn.ID, member.ID, RoleMember, nil},
-		{"non-member", tn.ID, tn.ID, outsider.ID, "", ErrNotMember},
-		{"disabled member", tn.ID, tn.ID, disabled.ID, "", ErrNotMember},
-		{"unknown user", tn.ID, tn.ID, uuid.New(), "", ErrNotMember},
-		// As another tenant: outsider owns other, but a transaction scoped
-		// to tn cannot see that membership, nor the reverse.
-		{"other tenant's owner, asked in this scope", tn.ID, other.ID, outsider.ID, "", ErrNotMember},
-		{"this tenant's owner, asked from another scope", other.ID, tn.ID, owner.ID, "", ErrNotMember},
+		{"owner", tn.ID, owner.ID, RoleOwner, nil},
+		{"member", tn.ID, member.ID, RoleMember, nil},
+		{"non-member", tn.ID, outsider.ID, "", ErrNotMember},
+		{"disabled member", tn.ID, disabled.ID, "", ErrUserNotFound},
+		{"unknown user", tn.ID, uuid.New(), "", ErrNotMember},
+		// outsider owns other; owner's membership is in tn only.
+		{"this tenant's owner, from another tenant's scope", other.ID, owner.ID, "", ErrNotMember},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inTenant(t, pool, tt.scope, func(ctx context.Context, tx pgx.Tx) {
-				got, err := s.MemberRole(ctx, tx, tt.tenant, tt.user)
+				got, err := currentRole(ctx, s, tx, tt.user)
 				if got != tt.want || !errors.Is(err, tt.wantErr) {
-					t.Errorf("MemberRole = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
+					t.Errorf("role = %q, %v; want %q, %v", got, err, tt.want, tt.wantErr)
 				}
 			})
 		})
 	}
 
 	t.Run("no tenant scope fails closed", func(t *testing.T) {
-		if _, err := s.MemberRole(t.Context(), pool, tn.ID, owner.ID); !errors.Is(err, ErrNotMember) {
-			t.Errorf("MemberRole outside a tenant transaction = %v, want ErrNotMember", err)
+		if _, err := currentRole(t.Context(), s, pool, owner.ID); !errors.Is(err, ErrNotMember) {
+			t.Errorf("outside a tenant transaction = %v, want ErrNotMember", err)
 		}
 	})
 
@@ -116,8 +122,8 @@ func TestMemberRole(t *testing.T) {
 			t.Fatal(err)
 		}
 		inTenant(t, pool, tn.ID, func(ctx context.Context, tx pgx.Tx) {
-			if _, err := s.MemberRole(ctx, tx, tn.ID, member.ID); !errors.Is(err, ErrNotMember) {
-				t.Errorf("MemberRole after RemoveMember = %v, want ErrNotMember", err)
+			if _, err := currentRole(ctx, s, tx, member.ID); !errors.Is(err, ErrNotMember) {
+				t.Errorf("after RemoveMember = %v, want ErrNotMember", err)
 			}
 		})
 	})

@@ -25,10 +25,10 @@ func TestCreateTenant(t *testing.T) {
 	if diff := cmp.Diff(Tenant{Slug: slug, Name: "Acme Corp"}, got, cmpopts.IgnoreFields(Tenant{}, "ID", "CreatedAt")); diff != "" {
 		t.Errorf("tenant (-want +got):\n%s", diff)
 	}
-	inTenant(t, appPool(t), got.ID, func(ctx context.Context, tx pgx.Tx) {
-		role, err := s.MemberRole(ctx, tx, got.ID, owner.ID)
+	inTenant(t, tenantPool(t), got.ID, func(ctx context.Context, tx pgx.Tx) {
+		role, err := currentRole(ctx, s, tx, owner.ID)
 		if err != nil || role != RoleOwner {
-			t.Errorf("MemberRole(owner) = %q, %v; want owner", role, err)
+			t.Errorf("role of the owner = %q, %v; want owner", role, err)
 		}
 	})
 	for _, ref := range []string{got.ID.String(), strings.ToUpper(got.ID.String()), slug} {

@@ -200,7 +200,7 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 }
 
 // DisableUser stops the user from signing in and from counting as a member
-// of any tenant (MemberRole, UserTenants, Members), from the next call on,
+// of any tenant (CurrentRoleQuery, UserTenants, Members), from the next call on,
 // then calls Config.OnDisable (which revokes their sessions). It is
 // idempotent: for a user disabled already it keeps the first disable time,
 // still calls OnDisable and returns nil, so a failed call can simply be

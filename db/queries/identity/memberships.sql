@@ -2,13 +2,6 @@
 INSERT INTO memberships (tenant_id, user_id, role)
 VALUES (@tenant_id, @user_id, @role);
 
--- name: GetMemberRole :one
--- The role of an enabled user in a tenant; no row when either is missing.
-SELECT m.role
-FROM memberships m
-JOIN users u ON u.id = m.user_id
-WHERE m.tenant_id = @tenant_id AND m.user_id = @user_id AND u.disabled_at IS NULL;
-
 -- name: GetMemberTenantID :one
 -- The id of the tenant that the id or the slug names (pass one, the other
 -- NULL), only when the user is an enabled member of it: one statement both
@@ -24,7 +17,7 @@ WHERE m.user_id = @user_id AND u.disabled_at IS NULL
   AND (m.tenant_id = sqlc.narg(tenant_id)::uuid OR t.slug = sqlc.narg(slug)::text);
 
 -- name: ListUserTenants :many
--- A disabled user has no effective memberships, as in GetMemberRole.
+-- A disabled user has no effective memberships, as in app.member_role.
 SELECT t.id, t.slug, t.name, t.created_at, m.role
 FROM memberships m
 JOIN tenants t ON t.id = m.tenant_id
@@ -35,7 +28,7 @@ LIMIT @max_rows;
 
 -- name: ListTenantMembers :many
 -- Enabled members only: a disabled user is no longer effectively a member
--- (GetMemberRole finds none).
+-- (app.member_role refuses them).
 SELECT u.id, u.email, u.name, m.role
 FROM memberships m
 JOIN users u ON u.id = m.user_id

@@ -47,26 +47,6 @@ func (q *Queries) DeleteMembership(ctx context.Context, arg DeleteMembershipPara
 	return result.RowsAffected(), nil
 }
 
-const getMemberRole = `-- name: GetMemberRole :one
-SELECT m.role
-FROM memberships m
-JOIN users u ON u.id = m.user_id
-WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.disabled_at IS NULL
-`
-
-type GetMemberRoleParams struct {
-	TenantID uuid.UUID
-	UserID   uuid.UUID
-}
-
-// The role of an enabled user in a tenant; no row when either is missing.
-func (q *Queries) GetMemberRole(ctx context.Context, arg GetMemberRoleParams) (string, error) {
-	row := q.db.QueryRow(ctx, getMemberRole, arg.TenantID, arg.UserID)
-	var role string
-	err := row.Scan(&role)
-	return role, err
-}
-
 const getMemberTenantID = `-- name: GetMemberTenantID :one
 SELECT m.tenant_id
 FROM memberships m
@@ -117,7 +97,7 @@ type ListTenantMembersRow struct {
 }
 
 // Enabled members only: a disabled user is no longer effectively a member
-// (GetMemberRole finds none).
+// (app.member_role refuses them).
 func (q *Queries) ListTenantMembers(ctx context.Context, arg ListTenantMembersParams) ([]ListTenantMembersRow, error) {
 	rows, err := q.db.Query(ctx, listTenantMembers, arg.TenantID, arg.MaxRows)
 	if err != nil {
@@ -166,7 +146,7 @@ type ListUserTenantsRow struct {
 	Role      string
 }
 
-// A disabled user has no effective memberships, as in GetMemberRole.
+// A disabled user has no effective memberships, as in app.member_role.
 func (q *Queries) ListUserTenants(ctx context.Context, arg ListUserTenantsParams) ([]ListUserTenantsRow, error) {
 	rows, err := q.db.Query(ctx, listUserTenants, arg.UserID, arg.MaxRows)
 	if err != nil {
