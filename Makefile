@@ -26,11 +26,19 @@ GO      ?= go
 # move sqlc's). ShellCheck is a Debian package (scripts/ensure-services).
 SQLC          := CGO_ENABLED=0 $(GO) tool -modfile=tools.mod sqlc
 ACTIONLINT    := $(GO) tool -modfile=tools.mod actionlint
+MAILPIT       := CGO_ENABLED=0 $(GO) tool -modfile=tools.mod mailpit
 GOLANGCI_LINT := $(GO) tool -modfile=lint.mod golangci-lint
 SHELL_SCRIPTS := $(wildcard scripts/*) .ci/run
 WORKFLOWS     := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 
-.PHONY: help run test services check-generated lint vet generate build bench load bench-scale
+.PHONY: help run test services mail mail-stop check-generated lint vet generate build bench load bench-scale
+
+# Development mail: `make run` sends to Mailpit, a local inbox (SMTP on
+# 127.0.0.1:1025, web on http://127.0.0.1:8025), unless .env or the
+# environment set MAIL_URL and MAIL_FROM (then to that relay, and no
+# Mailpit is started). Only for `make run`: tests run their own SMTP server.
+DEV_MAIL_URL  := smtp://127.0.0.1:1025
+DEV_MAIL_FROM := tenantkit <no-reply@localhost>
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,7 +47,9 @@ help: ## list targets
 # Ctrl-C and SIGTERM reach it directly and its exit status is make's.
 # The tenant context key is generated once into .env (read on every later
 # run), so `migrate up` and serve always agree. Production sets its own.
-run: services build ## create/migrate the database and start the server
+run: export MAIL_URL ?= $(DEV_MAIL_URL)
+run: export MAIL_FROM ?= $(DEV_MAIL_FROM)
+run: services mail build ## create/migrate the database and start the server (mail goes to Mailpit)
 	@if [[ -z "$${TENANT_CONTEXT_KEY:-}" ]]; then \
 		key=$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n'); \
 		if [[ -s .env && -n "$$(tail -c1 .env)" ]]; then echo >> .env; fi; \
@@ -55,6 +65,12 @@ test: services check-generated lint vet ## run the whole test suite (what CI run
 
 services: ## make sure Postgres and Redis are installed and running
 	@scripts/ensure-services
+
+mail: ## start the development inbox (Mailpit, http://127.0.0.1:8025) unless SMTP 127.0.0.1:1025 answers
+	@MAILPIT='$(MAILPIT)' scripts/ensure-mailpit
+
+mail-stop: ## stop the Mailpit that `make mail` or `make run` started
+	@scripts/ensure-mailpit stop
 
 check-generated: ## fail when sqlc output is stale (the schema file is checked by go test ./db)
 	$(SQLC) vet

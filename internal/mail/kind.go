@@ -1,0 +1,102 @@
+package mail
+
+import (
+	"strconv"
+	"time"
+)
+
+// Kind names one kind of mail; each has a template pair in web/mail.
+type Kind string
+
+// The kinds of mail. Their values are stable: jobs store them.
+const (
+	// KindVerifyEmail asks a new user to confirm their address (link with token).
+	KindVerifyEmail Kind = "verify_email"
+	// KindSignupAttempt tells the owner of an address that someone tried to
+	// sign up with it, and points to the password-reset page (no token).
+	KindSignupAttempt Kind = "signup_attempt"
+	// KindPasswordReset carries a password-reset link (link with token).
+	KindPasswordReset Kind = "password_reset"
+	// KindPasswordChanged is the notice after a password change or reset.
+	KindPasswordChanged Kind = "password_changed"
+	// KindEmailChange asks the NEW address to confirm an email change (link with token).
+	KindEmailChange Kind = "email_change"
+	// KindEmailChangeNotice tells the OLD address that a change to
+	// Notice.NewEmail was asked for.
+	KindEmailChangeNotice Kind = "email_change_notice"
+)
+
+// Kinds lists every kind, in a stable order.
+func Kinds() []Kind {
+	return []Kind{
+		KindVerifyEmail, KindSignupAttempt, KindPasswordReset,
+		KindPasswordChanged, KindEmailChange, KindEmailChangeNotice,
+	}
+}
+
+// Valid reports whether k is one of the kinds above.
+func (k Kind) Valid() bool {
+	_, ok := k.spec()
+	return ok
+}
+
+// NeedsToken reports whether mails of kind k carry a token in their link
+// (and so Notice.Token is required for them, and refused for the others).
+func (k Kind) NeedsToken() bool {
+	sp, _ := k.spec()
+	return sp.token
+}
+
+// spec is what the renderer needs to know about a kind.
+type spec struct {
+	// path is the page the mail's link opens, relative to the base URL.
+	path string
+	// token: the link carries ?token=; a Notice must have one.
+	token bool
+	// expires is the token's lifetime as the mail states it; it must match
+	// what internal/identity stores. Zero for kinds without a token.
+	expires time.Duration
+	// newEmail: the mail names the new address (Notice.NewEmail).
+	newEmail bool
+}
+
+// Paths of the pages the links open; the server routes must match.
+const (
+	pathVerifyEmail   = "verify-email"
+	pathResetPassword = "reset-password"
+	pathConfirmEmail  = "confirm-email"
+)
+
+// spec returns k's spec, and false for an unknown kind. A switch rather than
+// a package-level map: nothing here can be changed at run time.
+func (k Kind) spec() (spec, bool) {
+	switch k {
+	case KindVerifyEmail:
+		return spec{path: pathVerifyEmail, token: true, expires: 24 * time.Hour}, true
+	case KindSignupAttempt:
+		return spec{path: pathResetPassword}, true
+	case KindPasswordReset:
+		return spec{path: pathResetPassword, token: true, expires: 30 * time.Minute}, true
+	case KindPasswordChanged:
+		return spec{path: pathResetPassword}, true
+	case KindEmailChange:
+		return spec{path: pathConfirmEmail, token: true, expires: 24 * time.Hour, newEmail: true}, true
+	case KindEmailChangeNotice:
+		return spec{path: pathResetPassword, newEmail: true}, true
+	}
+	return spec{}, false
+}
+
+// humanDuration writes d for people: "24 hours", "30 minutes", "1 hour".
+// Lifetimes are whole hours or whole minutes; anything finer is rounded
+// down to minutes, which only ever understates how long a link works.
+func humanDuration(d time.Duration) string {
+	n, unit := int64(d/time.Minute), "minute"
+	if d >= time.Hour && d%time.Hour == 0 {
+		n, unit = int64(d/time.Hour), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.FormatInt(n, 10) + " " + unit
+}
