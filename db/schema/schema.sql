@@ -27,6 +27,12 @@ CREATE SCHEMA app_private;
 COMMENT ON SCHEMA app_private IS 'tenantkit: owner-only; the tenant context key and the functions that check it';
 
 --
+-- Name: river; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA river;
+
+--
 -- Name: pgcrypto; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -37,6 +43,21 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app_private;
 --
 
 COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+--
+-- Name: river_job_state; Type: TYPE; Schema: river; Owner: -
+--
+
+CREATE TYPE river.river_job_state AS ENUM (
+    'available',
+    'cancelled',
+    'completed',
+    'discarded',
+    'pending',
+    'retryable',
+    'running',
+    'scheduled'
+);
 
 --
 -- Name: current_tenant_id(); Type: FUNCTION; Schema: app; Owner: -
@@ -86,6 +107,26 @@ END
 $$;
 
 --
+-- Name: river_job_state_in_bitmask(bit, river.river_job_state); Type: FUNCTION; Schema: river; Owner: -
+--
+
+CREATE FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river.river_job_state) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE state
+        WHEN 'available' THEN get_bit(bitmask, 7)
+        WHEN 'cancelled' THEN get_bit(bitmask, 6)
+        WHEN 'completed' THEN get_bit(bitmask, 5)
+        WHEN 'discarded' THEN get_bit(bitmask, 4)
+        WHEN 'pending'   THEN get_bit(bitmask, 3)
+        WHEN 'retryable' THEN get_bit(bitmask, 2)
+        WHEN 'running'   THEN get_bit(bitmask, 1)
+        WHEN 'scheduled' THEN get_bit(bitmask, 0)
+        ELSE 0
+    END = 1;
+$$;
+
+--
 -- Name: tenant_context_key; Type: TABLE; Schema: app_private; Owner: -
 --
 
@@ -94,6 +135,23 @@ CREATE TABLE app_private.tenant_context_key (
     key bytea NOT NULL,
     CONSTRAINT tenant_context_key_id_check CHECK (id),
     CONSTRAINT tenant_context_key_key_check CHECK ((octet_length(key) >= 32))
+);
+
+--
+-- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_tokens (
+    token_hash bytea NOT NULL,
+    purpose text NOT NULL,
+    user_id uuid NOT NULL,
+    email text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT account_tokens_check CHECK ((expires_at > created_at)),
+    CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_purpose_check CHECK ((purpose = ANY (ARRAY['verify_email'::text, 'password_reset'::text, 'email_change'::text]))),
+    CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );
 
 --
@@ -192,9 +250,135 @@ CREATE TABLE public.users (
     name text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     disabled_at timestamp with time zone,
+    email_verified_at timestamp with time zone,
     CONSTRAINT users_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
     CONSTRAINT users_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200)))
 );
+
+--
+-- Name: river_job; Type: TABLE; Schema: river; Owner: -
+--
+
+CREATE TABLE river.river_job (
+    id bigint NOT NULL,
+    state river.river_job_state DEFAULT 'available'::river.river_job_state NOT NULL,
+    attempt smallint DEFAULT 0 NOT NULL,
+    max_attempts smallint DEFAULT 25 NOT NULL,
+    attempted_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    finalized_at timestamp with time zone,
+    scheduled_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority smallint DEFAULT 1 NOT NULL,
+    args jsonb NOT NULL,
+    attempted_by text[],
+    errors jsonb[],
+    kind text NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    queue text DEFAULT 'default'::text NOT NULL,
+    tags character varying(255)[] DEFAULT '{}'::character varying[] NOT NULL,
+    unique_key bytea,
+    unique_states bit(8),
+    CONSTRAINT finalized_or_finalized_at_null CHECK ((((finalized_at IS NULL) AND (state <> ALL (ARRAY['cancelled'::river.river_job_state, 'completed'::river.river_job_state, 'discarded'::river.river_job_state]))) OR ((finalized_at IS NOT NULL) AND (state = ANY (ARRAY['cancelled'::river.river_job_state, 'completed'::river.river_job_state, 'discarded'::river.river_job_state]))))),
+    CONSTRAINT kind_length CHECK (((char_length(kind) > 0) AND (char_length(kind) < 128))),
+    CONSTRAINT max_attempts_is_positive CHECK ((max_attempts > 0)),
+    CONSTRAINT priority_in_range CHECK (((priority >= 1) AND (priority <= 4))),
+    CONSTRAINT queue_length CHECK (((char_length(queue) > 0) AND (char_length(queue) < 128)))
+);
+
+--
+-- Name: river_job_id_seq; Type: SEQUENCE; Schema: river; Owner: -
+--
+
+CREATE SEQUENCE river.river_job_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: river_job_id_seq; Type: SEQUENCE OWNED BY; Schema: river; Owner: -
+--
+
+ALTER SEQUENCE river.river_job_id_seq OWNED BY river.river_job.id;
+
+--
+-- Name: river_leader; Type: TABLE; Schema: river; Owner: -
+--
+
+CREATE UNLOGGED TABLE river.river_leader (
+    elected_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    leader_id text NOT NULL,
+    name text DEFAULT 'default'::text NOT NULL,
+    CONSTRAINT leader_id_length CHECK (((char_length(leader_id) > 0) AND (char_length(leader_id) < 128))),
+    CONSTRAINT name_length CHECK ((name = 'default'::text))
+);
+
+--
+-- Name: river_migration; Type: TABLE; Schema: river; Owner: -
+--
+
+CREATE TABLE river.river_migration (
+    line text NOT NULL,
+    version bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT line_length CHECK (((char_length(line) > 0) AND (char_length(line) < 128))),
+    CONSTRAINT version_gte_1 CHECK ((version >= 1))
+);
+
+--
+-- Name: river_notification; Type: TABLE; Schema: river; Owner: -
+--
+
+CREATE TABLE river.river_notification (
+    id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    payload text NOT NULL,
+    topic text NOT NULL,
+    CONSTRAINT topic_length CHECK (((length(topic) > 0) AND (length(topic) < 128)))
+);
+
+--
+-- Name: river_notification_id_seq; Type: SEQUENCE; Schema: river; Owner: -
+--
+
+CREATE SEQUENCE river.river_notification_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: river_notification_id_seq; Type: SEQUENCE OWNED BY; Schema: river; Owner: -
+--
+
+ALTER SEQUENCE river.river_notification_id_seq OWNED BY river.river_notification.id;
+
+--
+-- Name: river_queue; Type: TABLE; Schema: river; Owner: -
+--
+
+CREATE TABLE river.river_queue (
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    paused_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+
+--
+-- Name: river_job id; Type: DEFAULT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_job ALTER COLUMN id SET DEFAULT nextval('river.river_job_id_seq'::regclass);
+
+--
+-- Name: river_notification id; Type: DEFAULT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_notification ALTER COLUMN id SET DEFAULT nextval('river.river_notification_id_seq'::regclass);
 
 --
 -- Name: tenant_context_key tenant_context_key_pkey; Type: CONSTRAINT; Schema: app_private; Owner: -
@@ -202,6 +386,13 @@ CREATE TABLE public.users (
 
 ALTER TABLE ONLY app_private.tenant_context_key
     ADD CONSTRAINT tenant_context_key_pkey PRIMARY KEY (id);
+
+--
+-- Name: account_tokens account_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (token_hash);
 
 --
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -267,6 +458,53 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
 --
+-- Name: river_job river_job_pkey; Type: CONSTRAINT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_job
+    ADD CONSTRAINT river_job_pkey PRIMARY KEY (id);
+
+--
+-- Name: river_leader river_leader_pkey; Type: CONSTRAINT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_leader
+    ADD CONSTRAINT river_leader_pkey PRIMARY KEY (name);
+
+--
+-- Name: river_migration river_migration_pkey1; Type: CONSTRAINT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_migration
+    ADD CONSTRAINT river_migration_pkey1 PRIMARY KEY (line, version);
+
+--
+-- Name: river_notification river_notification_pkey; Type: CONSTRAINT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_notification
+    ADD CONSTRAINT river_notification_pkey PRIMARY KEY (id);
+
+--
+-- Name: river_queue river_queue_pkey; Type: CONSTRAINT; Schema: river; Owner: -
+--
+
+ALTER TABLE ONLY river.river_queue
+    ADD CONSTRAINT river_queue_pkey PRIMARY KEY (name);
+
+--
+-- Name: account_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree (expires_at);
+
+--
+-- Name: account_tokens_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX account_tokens_user_id_idx ON public.account_tokens USING btree (user_id, purpose);
+
+--
 -- Name: memberships_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -295,6 +533,61 @@ CREATE INDEX sessions_user_id_idx ON public.sessions USING btree (user_id) WHERE
 --
 
 CREATE UNIQUE INDEX users_email_key ON public.users USING btree (lower(email));
+
+--
+-- Name: river_job_args_index; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_job_args_index ON river.river_job USING gin (args);
+
+--
+-- Name: river_job_kind; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_job_kind ON river.river_job USING btree (kind);
+
+--
+-- Name: river_job_metadata_index; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_job_metadata_index ON river.river_job USING gin (metadata);
+
+--
+-- Name: river_job_prioritized_fetching_index; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_job_prioritized_fetching_index ON river.river_job USING btree (state, queue, priority, scheduled_at, id);
+
+--
+-- Name: river_job_state_and_finalized_at_index; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_job_state_and_finalized_at_index ON river.river_job USING btree (state, finalized_at) WHERE (finalized_at IS NOT NULL);
+
+--
+-- Name: river_job_unique_idx; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE UNIQUE INDEX river_job_unique_idx ON river.river_job USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (unique_states IS NOT NULL) AND river.river_job_state_in_bitmask(unique_states, state));
+
+--
+-- Name: river_notification_created_at_idx; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_notification_created_at_idx ON river.river_notification USING btree (created_at);
+
+--
+-- Name: river_notification_topic_id_idx; Type: INDEX; Schema: river; Owner: -
+--
+
+CREATE INDEX river_notification_topic_id_idx ON river.river_notification USING btree (topic, id);
+
+--
+-- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_tokens
+    ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: memberships memberships_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -414,6 +707,18 @@ GRANT USAGE ON SCHEMA public TO tenantkit_app;
 GRANT USAGE ON SCHEMA public TO tenantkit_tenant;
 
 --
+-- Name: SCHEMA river; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA river TO tenantkit_app;
+
+--
+-- Name: TYPE river_job_state; Type: ACL; Schema: river; Owner: -
+--
+
+REVOKE ALL ON TYPE river.river_job_state FROM PUBLIC;
+
+--
 -- Name: FUNCTION member_role(p_user uuid); Type: ACL; Schema: app; Owner: -
 --
 
@@ -523,6 +828,19 @@ REVOKE ALL ON FUNCTION pg_catalog.loread(integer, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION pg_catalog.lowrite(integer, bytea) FROM PUBLIC;
 
 --
+-- Name: FUNCTION river_job_state_in_bitmask(bitmask bit, state river.river_job_state); Type: ACL; Schema: river; Owner: -
+--
+
+REVOKE ALL ON FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river.river_job_state) FROM PUBLIC;
+GRANT ALL ON FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river.river_job_state) TO tenantkit_app;
+
+--
+-- Name: TABLE account_tokens; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_tokens TO tenantkit_app;
+
+--
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -
 --
 
@@ -589,6 +907,42 @@ GRANT SELECT(name) ON TABLE public.users TO tenantkit_tenant;
 --
 
 GRANT SELECT(disabled_at) ON TABLE public.users TO tenantkit_tenant;
+
+--
+-- Name: TABLE river_job; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE river.river_job TO tenantkit_app;
+
+--
+-- Name: SEQUENCE river_job_id_seq; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,USAGE ON SEQUENCE river.river_job_id_seq TO tenantkit_app;
+
+--
+-- Name: TABLE river_leader; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE river.river_leader TO tenantkit_app;
+
+--
+-- Name: TABLE river_notification; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE river.river_notification TO tenantkit_app;
+
+--
+-- Name: SEQUENCE river_notification_id_seq; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,USAGE ON SEQUENCE river.river_notification_id_seq TO tenantkit_app;
+
+--
+-- Name: TABLE river_queue; Type: ACL; Schema: river; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE river.river_queue TO tenantkit_app;
 
 --
 -- PostgreSQL database dump complete

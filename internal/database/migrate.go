@@ -14,10 +14,13 @@ import (
 	"github.com/tenantkit/tenantkit/db"
 )
 
-// Migrator applies the embedded migrations as the owner role.
+// Migrator applies the embedded migrations as the owner role, and River's
+// (see river.go) after them.
 type Migrator struct {
 	provider *goose.Provider
 	close    func() error
+	ownerURL string
+	roles    Roles
 }
 
 // NewMigrator connects to ownerURL for migrating the database to roles: the
@@ -50,13 +53,17 @@ func NewMigrator(ownerURL string, roles Roles) (*Migrator, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
-	return &Migrator{provider: p, close: p.Close}, nil
+	return &Migrator{provider: p, close: p.Close, ownerURL: ownerURL, roles: roles}, nil
 }
 
 // Close releases the migrator's connection.
 func (m *Migrator) Close() error { return m.close() }
 
-// Up applies every pending migration and reports each to w.
+// Up applies every pending migration and reports each to w; then River's:
+// it creates River's schema if it is missing, migrates it to the latest
+// version and grants the runtime group what River needs there (river.go).
+// Both steps are idempotent, and each holds an advisory lock of its own, so
+// two replicas may run Up at once.
 func (m *Migrator) Up(ctx context.Context, w io.Writer) error {
 	results, err := m.provider.Up(ctx)
 	for _, r := range results {
@@ -65,10 +72,12 @@ func (m *Migrator) Up(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("migrate up: %w", err)
 	}
-	return nil
+	return riverUp(ctx, m.ownerURL, m.roles, w)
 }
 
-// Down rolls back the most recent migration.
+// Down rolls back the most recent migration. River's schema stays, with
+// whatever jobs it holds, until the first migration is rolled back: then
+// it is dropped too, and the database holds nothing of tenantkit's.
 func (m *Migrator) Down(ctx context.Context, w io.Writer) error {
 	r, err := m.provider.Down(ctx)
 	if r != nil {
@@ -76,6 +85,9 @@ func (m *Migrator) Down(ctx context.Context, w io.Writer) error {
 	}
 	if err != nil {
 		return fmt.Errorf("migrate down: %w", err)
+	}
+	if sources := m.provider.ListSources(); r != nil && len(sources) > 0 && r.Source.Version == sources[0].Version {
+		return riverDown(ctx, m.ownerURL, w)
 	}
 	return nil
 }

@@ -146,9 +146,12 @@ func withDatabase(base, dbname, user string) (string, error) {
 	return u.String(), nil
 }
 
-// migrationsHash names the template, so a changed migration builds a new one.
+// migrationsHash names the template, so a changed migration builds a new
+// one; River's migrations and grants, which `migrate up` applies after
+// goose's, count too (a River upgrade in go.mod changes them).
 func migrationsHash() (string, error) {
 	h := sha256.New()
+	fmt.Fprintf(h, "river\x00%s\x00", database.RiverFingerprint())
 	err := fs.WalkDir(db.Migrations, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -29,7 +29,8 @@ func (s *Service) Caller(ctx context.Context, id, tenantID uuid.UUID) (User, *Te
 	if err != nil {
 		return User{}, nil, fmt.Errorf("get user %s: %w", id, err)
 	}
-	u := User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, Disabled: row.DisabledAt != nil}
+	u := User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt,
+		Disabled: row.DisabledAt != nil, EmailVerified: row.EmailVerifiedAt != nil}
 	if u.Disabled {
 		s.disabledSeen(ctx, id)
 		return u, nil, nil

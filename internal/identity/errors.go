@@ -39,6 +39,18 @@ var (
 	ErrNotMember = problem.New(http.StatusNotFound, "tenant_not_found", "No such tenant.")
 	// ErrAlreadyMember: AddMember for a user who already has a membership.
 	ErrAlreadyMember = problem.New(http.StatusConflict, "already_member", "This user is already a member of the tenant.")
+	// ErrTokenInvalid: a link's token is unknown, used, expired, for
+	// another purpose, or for an address the user no longer has.
+	ErrTokenInvalid = problem.New(http.StatusBadRequest, "invalid_token", "This link is invalid or has expired.")
+	// ErrEmailUnverified: the user must verify their address first (to
+	// sign in when sign-up requires it, to create tenants unless
+	// Config.AllowUnverifiedEmail).
+	ErrEmailUnverified = problem.New(http.StatusForbidden, "email_unverified", "Verify your email address first: follow the link in the mail we sent.")
+	// ErrWrongPassword: the current password given to confirm a sensitive
+	// change is not the user's.
+	ErrWrongPassword = problem.New(http.StatusForbidden, "wrong_password", "The current password is incorrect.")
+	// ErrSameEmail: an email change to the address the user has already.
+	ErrSameEmail = problem.New(http.StatusUnprocessableEntity, "same_email", "This is already your email address.")
 	// ErrBusy: every password-hashing slot stayed taken for
 	// Config.MaxHashWait, so SignUp or Authenticate gave up without running
 	// the KDF. Answered 503 with Retry-After. Authenticate returns it

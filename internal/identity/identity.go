@@ -42,6 +42,9 @@ type User struct {
 	Name      string
 	CreatedAt time.Time
 	Disabled  bool
+	// EmailVerified: the user has proven they read mail at Email (a
+	// verification or reset link, or the confirmation of a change).
+	EmailVerified bool
 }
 
 // Tenant is an organisation whose data is kept apart from every other's.
@@ -117,6 +120,14 @@ type Config struct {
 	// It must be idempotent: DisableUser is retried when it fails. Nil runs
 	// nothing, and the caller must revoke the user's sessions itself.
 	OnDisable func(ctx context.Context, userID uuid.UUID) error
+	// Outbox queues the mail that follows a change (verification, reset
+	// and change links, notices) in the change's transaction. Nil: SignUp
+	// mails nothing, and every method that exists to mail fails.
+	Outbox Outbox
+	// AllowUnverifiedEmail lets a user whose address is not verified
+	// create tenants; by default (false) CreateTenant refuses them with
+	// ErrEmailUnverified.
+	AllowUnverifiedEmail bool
 }
 
 // defaultMaxHashWait is Config.MaxHashWait's default: long enough to ride

@@ -73,13 +73,17 @@ func uniqueSlug() string { return "t-" + strings.ToLower(rand.Text()[:12]) }
 
 const goodPassword = "correct horse battery staple"
 
-// signUp creates a user or fails the test.
+// signUp creates a user with a verified address or fails the test.
 func signUp(t *testing.T, s *Service) User {
 	t.Helper()
 	u, err := s.SignUp(t.Context(), uniqueEmail(), goodPassword, "Test User")
 	if err != nil {
 		t.Fatalf("SignUp: %v", err)
 	}
+	if err := s.MarkEmailVerified(t.Context(), u.ID); err != nil {
+		t.Fatalf("MarkEmailVerified: %v", err)
+	}
+	u.EmailVerified = true
 	return u
 }
 

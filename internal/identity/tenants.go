@@ -17,7 +17,8 @@ import (
 // transaction. It returns validation.Errors for a bad name or slug (see
 // normalizeSlug: DNS-label shaped, not reserved, not UUID-shaped),
 // ErrSlugTaken, and ErrUserNotFound when the owner does not exist or is
-// disabled (then no tenant is created). The owner's row is locked for the
+// disabled (then no tenant is created), ErrEmailUnverified when their
+// address is not verified (unless Config.AllowUnverifiedEmail). The owner's row is locked for the
 // transaction, so a concurrent DisableUser takes effect after it.
 func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slug string) (Tenant, error) {
 	var problems validation.Errors
@@ -37,12 +38,15 @@ func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slu
 	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		// Owner first: a disabled or unknown owner leaves nothing behind,
 		// and the lock keeps them enabled until this commits.
-		_, err := q.LockEnabledUser(ctx, ownerID)
+		owner, err := q.LockEnabledUser(ctx, ownerID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrUserNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("check owner: %w", err)
+		}
+		if owner.EmailVerifiedAt == nil && !s.cfg.AllowUnverifiedEmail {
+			return ErrEmailUnverified
 		}
 		row, err := q.CreateTenant(ctx, identitydb.CreateTenantParams{Slug: slug, Name: name})
 		if err != nil {

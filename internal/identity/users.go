@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
+	"github.com/tenantkit/tenantkit/internal/mail"
 	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
-// SignUp creates a user with a password. It returns validation.Errors for a
+// SignUp creates a user with a password, and queues a mail with a link that
+// verifies their address (when there is an Outbox). It returns validation.Errors for a
 // malformed email, name or password (too long, invalid UTF-8, control
 // characters), an error wrapping ErrWeakPassword with a user-facing reason
 // for a password that is too short or too easy to guess, and ErrEmailTaken
@@ -49,7 +51,8 @@ func (s *Service) SignUp(ctx context.Context, email, password, name string) (Use
 		return User{}, fmt.Errorf("sign up: %w", err)
 	}
 	var u User
-	err = s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		q := identitydb.New(tx)
 		row, err := q.CreateUser(ctx, identitydb.CreateUserParams{Email: email, Name: name})
 		if err != nil {
 			return fmt.Errorf("insert user: %w", mapDBError(err))
@@ -58,7 +61,11 @@ func (s *Service) SignUp(ctx context.Context, email, password, name string) (Use
 			return fmt.Errorf("store password: %w", mapDBError(err))
 		}
 		u = userFromRow(row)
-		return nil
+		if s.cfg.Outbox == nil {
+			return nil
+		}
+		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, u.ID,
+			mail.Notice{Kind: mail.KindVerifyEmail, To: u.Email, Name: u.Name})
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("sign up: %w", err)
@@ -117,7 +124,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 	if rehash {
 		s.rehash(ctx, row.ID, password, row.Hash)
 	}
-	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt}, nil
+	return User{ID: row.ID, Email: row.Email, Name: row.Name, CreatedAt: row.CreatedAt, EmailVerified: row.EmailVerifiedAt != nil}, nil
 }
 
 // rehash upgrades a verified password's hash to the current parameters. It
@@ -222,5 +229,6 @@ func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
 }
 
 func userFromRow(r identitydb.User) User {
-	return User{ID: r.ID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt, Disabled: r.DisabledAt != nil}
+	return User{ID: r.ID, Email: r.Email, Name: r.Name, CreatedAt: r.CreatedAt,
+		Disabled: r.DisabledAt != nil, EmailVerified: r.EmailVerifiedAt != nil}
 }

@@ -65,6 +65,9 @@ func newTenant(t testing.TB, ident *identity.Service, name string) Tenant {
 	if err != nil {
 		t.Fatalf("tenancytest: sign up the member of tenant %s: %v", name, err)
 	}
+	if err := ident.MarkEmailVerified(t.Context(), u.ID); err != nil {
+		t.Fatalf("tenancytest: verify the member of tenant %s: %v", name, err)
+	}
 	tn, err := ident.CreateTenant(t.Context(), u.ID, "Tenant "+name, "test-"+name+"-"+suffix)
 	if err != nil {
 		t.Fatalf("tenancytest: create tenant %s: %v", name, err)

@@ -1,15 +1,15 @@
 -- name: CreateUser :one
 INSERT INTO users (email, name)
 VALUES (@email, @name)
-RETURNING id, email, name, created_at, disabled_at;
+RETURNING id, email, name, created_at, disabled_at, email_verified_at;
 
 -- name: GetUserByID :one
-SELECT id, email, name, created_at, disabled_at
+SELECT id, email, name, created_at, disabled_at, email_verified_at
 FROM users
 WHERE id = @id;
 
 -- name: GetUserByEmail :one
-SELECT id, email, name, created_at, disabled_at
+SELECT id, email, name, created_at, disabled_at, email_verified_at
 FROM users
 WHERE lower(email) = lower(@email);
 
@@ -25,7 +25,7 @@ WHERE id = @id;
 -- concurrent DisableUser waits for the transaction, so what it creates for
 -- the user (a tenant they own) commits while they are enabled. No row when
 -- the user is missing or disabled.
-SELECT id
+SELECT id, email_verified_at
 FROM users
 WHERE id = @id AND disabled_at IS NULL
 FOR SHARE;
@@ -47,7 +47,7 @@ SET hash = @new_hash, updated_at = now()
 WHERE user_id = @user_id AND hash = @old_hash;
 
 -- name: GetPasswordLogin :one
-SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, c.hash
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, u.email_verified_at, c.hash
 FROM users u
 JOIN password_credentials c ON c.user_id = u.id
 WHERE lower(u.email) = lower(@email);
@@ -56,7 +56,7 @@ WHERE lower(u.email) = lower(@email);
 -- The user and, when they are an enabled member of tenant_id, that tenant
 -- and their role in it (NULLs otherwise): all a request needs to know about
 -- its caller, in one statement.
-SELECT u.id, u.email, u.name, u.created_at, u.disabled_at,
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, u.email_verified_at,
        t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at, m.role
 FROM users u
 LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = sqlc.narg(tenant_id)::uuid AND u.disabled_at IS NULL

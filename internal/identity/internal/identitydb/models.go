@@ -18,9 +18,10 @@ type Tenant struct {
 }
 
 type User struct {
-	ID         uuid.UUID
-	Email      string
-	Name       string
-	CreatedAt  time.Time
-	DisabledAt *time.Time
+	ID              uuid.UUID
+	Email           string
+	Name            string
+	CreatedAt       time.Time
+	DisabledAt      *time.Time
+	EmailVerifiedAt *time.Time
 }

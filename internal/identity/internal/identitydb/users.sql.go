@@ -31,7 +31,7 @@ func (q *Queries) CreatePasswordCredential(ctx context.Context, arg CreatePasswo
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (email, name)
 VALUES ($1, $2)
-RETURNING id, email, name, created_at, disabled_at
+RETURNING id, email, name, created_at, disabled_at, email_verified_at
 `
 
 type CreateUserParams struct {
@@ -48,6 +48,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.Name,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.EmailVerifiedAt,
 	)
 	return i, err
 }
@@ -69,7 +70,7 @@ func (q *Queries) DisableUser(ctx context.Context, id uuid.UUID) (int64, error) 
 }
 
 const getCaller = `-- name: GetCaller :one
-SELECT u.id, u.email, u.name, u.created_at, u.disabled_at,
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, u.email_verified_at,
        t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at, m.role
 FROM users u
 LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $1::uuid AND u.disabled_at IS NULL
@@ -88,6 +89,7 @@ type GetCallerRow struct {
 	Name            string
 	CreatedAt       time.Time
 	DisabledAt      *time.Time
+	EmailVerifiedAt *time.Time
 	TenantID        uuid.NullUUID
 	TenantSlug      pgtype.Text
 	TenantName      pgtype.Text
@@ -107,6 +109,7 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 		&i.Name,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.EmailVerifiedAt,
 		&i.TenantID,
 		&i.TenantSlug,
 		&i.TenantName,
@@ -117,19 +120,20 @@ func (q *Queries) GetCaller(ctx context.Context, arg GetCallerParams) (GetCaller
 }
 
 const getPasswordLogin = `-- name: GetPasswordLogin :one
-SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, c.hash
+SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, u.email_verified_at, c.hash
 FROM users u
 JOIN password_credentials c ON c.user_id = u.id
 WHERE lower(u.email) = lower($1)
 `
 
 type GetPasswordLoginRow struct {
-	ID         uuid.UUID
-	Email      string
-	Name       string
-	CreatedAt  time.Time
-	DisabledAt *time.Time
-	Hash       string
+	ID              uuid.UUID
+	Email           string
+	Name            string
+	CreatedAt       time.Time
+	DisabledAt      *time.Time
+	EmailVerifiedAt *time.Time
+	Hash            string
 }
 
 func (q *Queries) GetPasswordLogin(ctx context.Context, email string) (GetPasswordLoginRow, error) {
@@ -141,13 +145,14 @@ func (q *Queries) GetPasswordLogin(ctx context.Context, email string) (GetPasswo
 		&i.Name,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.EmailVerifiedAt,
 		&i.Hash,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, name, created_at, disabled_at
+SELECT id, email, name, created_at, disabled_at, email_verified_at
 FROM users
 WHERE lower(email) = lower($1)
 `
@@ -161,12 +166,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.Name,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.EmailVerifiedAt,
 	)
 	return i, err
 }
 
 const getUserByID = `-- name: GetUserByID :one
-SELECT id, email, name, created_at, disabled_at
+SELECT id, email, name, created_at, disabled_at, email_verified_at
 FROM users
 WHERE id = $1
 `
@@ -180,26 +186,32 @@ func (q *Queries) GetUserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.Name,
 		&i.CreatedAt,
 		&i.DisabledAt,
+		&i.EmailVerifiedAt,
 	)
 	return i, err
 }
 
 const lockEnabledUser = `-- name: LockEnabledUser :one
-SELECT id
+SELECT id, email_verified_at
 FROM users
 WHERE id = $1 AND disabled_at IS NULL
 FOR SHARE
 `
 
+type LockEnabledUserRow struct {
+	ID              uuid.UUID
+	EmailVerifiedAt *time.Time
+}
+
 // The id of an enabled user, locked FOR SHARE until the transaction ends: a
 // concurrent DisableUser waits for the transaction, so what it creates for
 // the user (a tenant they own) commits while they are enabled. No row when
 // the user is missing or disabled.
-func (q *Queries) LockEnabledUser(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+func (q *Queries) LockEnabledUser(ctx context.Context, id uuid.UUID) (LockEnabledUserRow, error) {
 	row := q.db.QueryRow(ctx, lockEnabledUser, id)
-	var id_2 uuid.UUID
-	err := row.Scan(&id_2)
-	return id_2, err
+	var i LockEnabledUserRow
+	err := row.Scan(&i.ID, &i.EmailVerifiedAt)
+	return i, err
 }
 
 const rehashPassword = `-- name: RehashPassword :execrows
