@@ -58,6 +58,22 @@ type config struct {
 	ShutdownTimeout  time.Duration
 	DrainDelay       time.Duration // /readyz answers 503 this long before the listener closes
 	LogLevel         slog.Level
+	// Mail: MAIL_URL (smtp:// or smtps://; required where workers run,
+	// since they send) and MAIL_FROM; ProductName names the product in
+	// mails.
+	MailURL     string
+	MailFrom    string
+	ProductName string
+	// Workers: "inprocess" (serve runs the job workers) or "off" (a
+	// separate `server worker` process does).
+	Workers string
+	// SignupMode: verify (the default) or open; RequireVerifiedEmail keeps
+	// unverified users from creating tenants; ReauthWindow is how recent
+	// a login must be for a sensitive change without the password.
+	SignupMode           httpapi.SignupMode
+	RequireVerifiedEmail bool
+	ReauthWindow         time.Duration
+	MailPerAddress       int // verification and reset mails per address per hour
 	// AllowLargeObjects accepts runtime and tenant roles that may use large
 	// objects (database.ErrLargeObjectsOpen), where no superuser can
 	// revoke them.
@@ -100,6 +116,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		return f
 	}
+	boolean := func(key string, def bool) bool {
+		switch v := env(key, strconv.FormatBool(def)); v {
+		case "true":
+			return true
+		case "false":
+			return false
+		default:
+			bad(key, "want true or false, got %q", v)
+			return def
+		}
+	}
 	integer := func(key string, def, lo, hi int) int {
 		n, err := strconv.Atoi(env(key, strconv.Itoa(def)))
 		if err != nil || n < lo || n > hi {
@@ -130,6 +157,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RequestTimeout:    duration("REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout.String()),
 		ShutdownTimeout:   duration("SHUTDOWN_TIMEOUT", "20s"),
 		DrainDelay:        nonNegative("SHUTDOWN_DRAIN_DELAY", "0s"),
+		MailURL:           env("MAIL_URL", ""),
+		MailFrom:          env("MAIL_FROM", "tenantkit <no-reply@localhost>"),
+		ProductName:       env("PRODUCT_NAME", "tenantkit"),
+		Workers:           env("WORKERS", "inprocess"),
+		SignupMode:        httpapi.SignupMode(env("SIGNUP_MODE", string(httpapi.SignupVerify))),
+		ReauthWindow:      duration("REAUTH_WINDOW", httpapi.DefaultReauthWindow.String()),
+		MailPerAddress:    integer("RATE_LIMIT_MAIL_PER_ADDRESS", httpapi.DefaultMailPerAddress, 1, 1_000_000),
+	}
+	c.RequireVerifiedEmail = boolean("REQUIRE_VERIFIED_EMAIL", true)
+	switch c.SignupMode {
+	case httpapi.SignupVerify, httpapi.SignupOpen:
+	default:
+		bad("SIGNUP_MODE", "want verify or open, got %q", c.SignupMode)
+	}
+	switch c.Workers {
+	case "inprocess", "off":
+	default:
+		bad("WORKERS", "want inprocess or off, got %q", c.Workers)
 	}
 
 	if v := env("TENANT_CONTEXT_KEY", ""); v != "" {
@@ -191,13 +236,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
-	switch v := env("ALLOW_LARGE_OBJECTS", "false"); v {
-	case "true":
-		c.AllowLargeObjects = true
-	case "false":
-	default:
-		bad("ALLOW_LARGE_OBJECTS", "want true or false, got %q", v)
-	}
+	c.AllowLargeObjects = boolean("ALLOW_LARGE_OBJECTS", false)
 	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
 		bad("LOG_LEVEL", "want debug, info, warn or error")
 	}

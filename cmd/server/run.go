@@ -13,7 +13,8 @@ import (
 const usage = `usage: server [command]
 
 commands:
-  serve                     serve HTTP (the default)
+  serve                     serve HTTP (the default); with WORKERS=inprocess (the default) also work jobs
+  worker                    work jobs (mail, periodic cleanups) without serving HTTP
   migrate up|down|status    manage the schema as the owner role (DATABASE_URL)
   users disable EMAIL       disable a user and revoke all their sessions
   healthcheck               exit 0 when the local server's /healthz answers 200
@@ -53,6 +54,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("serve takes no arguments\n%s", usage)
 		}
 		return serve(ctx, cfg, log)
+	case "worker":
+		if len(args) > 0 {
+			return fmt.Errorf("worker takes no arguments\n%s", usage)
+		}
+		return worker(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, args, stdout)
 	case "healthcheck":

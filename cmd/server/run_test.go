@@ -24,8 +24,17 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
+// envFrom is a getenv over m. Where m sets no MAIL_URL, serve's in-process
+// workers get a relay that refuses connections (the discard port): these
+// tests are not about mail, and a mail job that fails is retried, never
+// lost. TestWorker delivers for real.
 func envFrom(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != "MAIL_URL" {
+			return v
+		}
+		return "smtp://127.0.0.1:9"
+	}
 }
 
 // withTenant adds the test database's tenant login role and tenant
@@ -34,6 +43,11 @@ func withTenant(d *dbtest.DB, env map[string]string) map[string]string {
 	env["TENANT_DATABASE_URL"] = d.TenantURL
 	env["TENANT_CONTEXT_KEY"] = hex.EncodeToString(d.Key)
 	env["DATABASE_ROLE_PREFIX"] = strings.TrimSuffix(d.Roles.App, "_app") // not the test database's name
+	// Sign-up hands out a session at once (the tests here sign up to get
+	// one); the verify mode has its tests in internal/app.
+	if _, ok := env["SIGNUP_MODE"]; !ok {
+		env["SIGNUP_MODE"] = "open"
+	}
 	return env
 }
 

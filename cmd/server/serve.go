@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,68 +20,25 @@ import (
 	"github.com/tenantkit/tenantkit/internal/session"
 )
 
-// serve runs the HTTP server until ctx ends, then drains in-flight requests.
+// serve runs the HTTP server until ctx ends, then drains in-flight
+// requests. With WORKERS=inprocess it also runs the job workers.
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
-	if err := errors.Join(requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL),
-		requireURL("TENANT_DATABASE_URL", cfg.TenantDatabaseURL), requireKey(cfg.TenantContextKey), requireRoles(cfg)); err != nil {
-		return err
-	}
-	pool, err := database.Open(ctx, cfg.AppDatabaseURL, database.PoolConfig{
-		MaxConns:         cfg.DBMaxConns,
-		StatementTimeout: cfg.StatementTimeout,
-		IdleInTxTimeout:  2 * cfg.RequestTimeout,
-		AppName:          "tenantkit",
-	})
-	if err != nil {
-		return fmt.Errorf("APP_DATABASE_URL: %w", err)
-	}
-	defer pool.Close()
-	if err := acceptLargeObjects(database.CheckRuntimeRole(ctx, pool, cfg.Roles), cfg, log); err != nil {
-		return fmt.Errorf("refusing to serve: APP_DATABASE_URL: %w", err)
-	}
-	// Tenant transactions run on a login role of their own, which reaches
-	// tenant tables under RLS and nothing else.
-	tenantPool, err := database.Open(ctx, cfg.TenantDatabaseURL, database.PoolConfig{
-		MaxConns:         cfg.DBMaxConns,
-		StatementTimeout: cfg.StatementTimeout,
-		IdleInTxTimeout:  2 * cfg.RequestTimeout,
-		AppName:          "tenantkit-tenant",
-	})
-	if err != nil {
-		return fmt.Errorf("TENANT_DATABASE_URL: %w", err)
-	}
-	defer tenantPool.Close()
-	if err := acceptLargeObjects(database.CheckTenantRole(ctx, tenantPool, cfg.Roles), cfg, log); err != nil {
-		return fmt.Errorf("refusing to serve: %w", err)
-	}
-	if err := database.CheckConnect(ctx, pool, pool.Config().ConnConfig.User, tenantPool.Config().ConnConfig.User); err != nil {
-		return fmt.Errorf("refusing to serve: %w", err)
-	}
-
 	// One registry for the whole server, served on ADMIN_ADDR only.
 	reg := observe.NewRegistry()
-	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, true, reg)
+	a, closeApp, err := openApp(ctx, cfg, log, reg, cfg.Workers == "inprocess")
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	// `users disable` revokes sessions from outside the server: it checks
-	// its own store against this record and refuses to run on another one.
-	if err := session.RecordStoreConfig(ctx, pool, sessionStoreConfig(cfg)); err != nil {
-		return fmt.Errorf("refusing to serve: cannot record the session store in the database (run `server migrate up`): %w", err)
-	}
-	var checks []httpapi.Check
-	if cfg.SessionStore == "redis" {
-		checks = append(checks, httpapi.Check{Name: "redis", Check: store.Ping})
-	}
-	acfg := appConfig(cfg, log)
-	acfg.Registry = reg
-	a, err := app.New(acfg, app.Deps{Pool: pool, TenantPool: tenantPool, Sessions: store, ReadyChecks: checks})
-	if err != nil {
-		return err
-	}
+	defer closeApp()
 	if err := a.Tenancy.CheckContext(ctx); err != nil {
 		return fmt.Errorf("refusing to serve: %w", err)
+	}
+	if cfg.Workers == "inprocess" {
+		stopJobs, err := startJobs(ctx, a, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer stopJobs()
 	}
 	srv := a.Server
 
@@ -149,22 +107,28 @@ func appConfig(cfg config, log *slog.Logger) app.Config {
 		RateLimits: httpapi.RateLimits{
 			AuthPerIP: cfg.AuthPerIP, LoginPerAccount: cfg.LoginPerAccount,
 			LoginSlowAfter: cfg.LoginSlowAfter, LoginMaxDelay: cfg.LoginMaxDelay,
+			MailPerAddress: cfg.MailPerAddress,
 		},
-		AllowedHosts:       cfg.AllowedHosts,
-		SessionIdleTimeout: cfg.SessionIdle,
-		SessionLifetime:    cfg.SessionLifetime,
-		TenantSources:      cfg.TenantSources,
-		TenantBaseDomain:   cfg.TenantBaseDomain,
-		MinPasswordLength:  cfg.MinPasswordLen,
-		TenantContextKey:   cfg.TenantContextKey,
-		AccessLogDrop:      1 - cfg.AccessLogSample,
+		SignupMode:           cfg.SignupMode,
+		ReauthWindow:         cfg.ReauthWindow,
+		AllowUnverifiedEmail: !cfg.RequireVerifiedEmail,
+		Product:              cfg.ProductName,
+		BaseURL:              strings.TrimSuffix(cfg.BaseURL.String(), "/"),
+		AllowedHosts:         cfg.AllowedHosts,
+		SessionIdleTimeout:   cfg.SessionIdle,
+		SessionLifetime:      cfg.SessionLifetime,
+		TenantSources:        cfg.TenantSources,
+		TenantBaseDomain:     cfg.TenantBaseDomain,
+		MinPasswordLength:    cfg.MinPasswordLen,
+		TenantContextKey:     cfg.TenantContextKey,
+		AccessLogDrop:        1 - cfg.AccessLogSample,
 	}
 }
 
-// newSessionStore builds the store SESSION_STORE names; cleanup starts the
-// Postgres store's background removal of expired sessions. With reg, the
-// Redis client's pool statistics are registered there.
-func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, cleanup bool, reg prometheus.Registerer) (session.Store, func(), error) {
+// newSessionStore builds the store SESSION_STORE names. With reg, the
+// Redis client's pool statistics are registered there. The Postgres
+// store's expired sessions are deleted by a periodic job (see app).
+func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, reg prometheus.Registerer) (session.Store, func(), error) {
 	switch cfg.SessionStore {
 	case "redis":
 		if cfg.RedisKeyPrefix == "" {
@@ -188,11 +152,7 @@ func newSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool, log *s
 		}
 		return session.NewRedisStore(client, cfg.RedisKeyPrefix), func() { client.Close() }, nil
 	default:
-		store := session.NewPostgresStore(pool)
-		if cleanup {
-			store.StartCleanup(ctx, 5*time.Minute, log)
-		}
-		return store, store.Close, nil
+		return session.NewPostgresStore(pool), func() {}, nil
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +74,7 @@ func TestRedisStoresOfTwoDeploymentsStayApart(t *testing.T) {
 			t.Fatal(err)
 		}
 		cleanRedis(t, cfg.RedisKeyPrefix)
-		store, closeStore, err := newSessionStore(t.Context(), cfg, nil, slog.New(slog.DiscardHandler), false, nil)
+		store, closeStore, err := newSessionStore(t.Context(), cfg, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

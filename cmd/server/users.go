@@ -35,7 +35,7 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 	if err := checkSessionStore(ctx, cfg, pool); err != nil {
 		return err
 	}
-	store, closeStore, err := newSessionStore(ctx, cfg, pool, log, false, nil)
+	store, closeStore, err := newSessionStore(ctx, cfg, pool, nil)
 	if err != nil {
 		return err
 	}

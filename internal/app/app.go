@@ -16,6 +16,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/database"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/jobs"
 	"github.com/tenantkit/tenantkit/internal/observe"
 	"github.com/tenantkit/tenantkit/internal/session"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
@@ -46,6 +47,22 @@ type Config struct {
 	MinPasswordLength int
 	Argon2            identity.Argon2Params // zero: OWASP's recommendation; lower only in tests
 
+	// SignupMode: httpapi.SignupVerify (the default) or SignupOpen.
+	SignupMode httpapi.SignupMode
+	// ReauthWindow: how recent a login must be for a sensitive change
+	// without the current password (0: httpapi.DefaultReauthWindow).
+	ReauthWindow time.Duration
+	// AllowUnverifiedEmail lets unverified users create tenants
+	// (REQUIRE_VERIFIED_EMAIL=false).
+	AllowUnverifiedEmail bool
+	// Product names the product in mails ("" : tenantkit); BaseURL is
+	// where their links point ("": http://localhost:8080).
+	Product string
+	BaseURL string
+	// Jobs tunes the job queue (tests shorten its retries and polling);
+	// Logger, Sender, Renderer, Key, RequestID and Periodic are the app's.
+	Jobs jobs.Config
+
 	// TenantContextKey signs tenant scopes; the database must hold the same
 	// (`migrate up` stores TENANT_CONTEXT_KEY).
 	TenantContextKey database.ContextKey
@@ -72,6 +89,10 @@ type Deps struct {
 	Sessions session.Store
 	// ReadyChecks are the dependencies /readyz probes besides Postgres.
 	ReadyChecks []httpapi.Check
+	// Mail delivers mail (a *mail.Sender on MAIL_URL). Nil: the app's job
+	// queue only inserts jobs, for workers elsewhere (WORKERS=off), and
+	// App.Jobs.Start fails.
+	Mail jobs.Sender
 }
 
 // App is the wired application.
@@ -80,6 +101,10 @@ type App struct {
 	Identity *identity.Service
 	Sessions *session.Manager
 	Tenancy  *tenancy.Manager
+	// Jobs is the job queue: the mail that follows identity changes and
+	// the periodic cleanups. The caller starts its workers (Start) where
+	// they should run, and stops them.
+	Jobs *jobs.Queue
 }
 
 // ServeHTTP serves the HTTP API.
@@ -128,12 +153,19 @@ func New(cfg Config, deps Deps) (*App, error) {
 	if metrics != nil {
 		a.Sessions.ObserveLookups(metrics.SessionLookup)
 	}
+	queue, err := newQueue(cfg, deps, a, log)
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs = queue
 	ident, err := identity.New(deps.Pool, identity.Config{
 		MinPasswordLength: cfg.MinPasswordLength,
 		Argon2:            cfg.Argon2,
 		Logger:            log,
 		// Disabling a user revokes their sessions, wherever it is done from.
-		OnDisable: func(ctx context.Context, userID uuid.UUID) error { return a.Sessions.RevokeAll(ctx, userID) },
+		OnDisable:            func(ctx context.Context, userID uuid.UUID) error { return a.Sessions.RevokeAll(ctx, userID) },
+		Outbox:               queue,
+		AllowUnverifiedEmail: cfg.AllowUnverifiedEmail,
 	})
 	if err != nil {
 		return nil, err
@@ -157,6 +189,8 @@ func New(cfg Config, deps Deps) (*App, error) {
 		RateLimits:     cfg.RateLimits,
 		AllowedHosts:   cfg.AllowedHosts,
 		AccessLogDrop:  cfg.AccessLogDrop,
+		SignupMode:     cfg.SignupMode,
+		ReauthWindow:   cfg.ReauthWindow,
 		Metrics:        metrics,
 		ReadyChecks:    checks,
 		Identity:       ident,

@@ -21,7 +21,7 @@ import (
 // reach the database only through tenancy.DB(ctx), the request's tenant
 // transaction, so RLS scopes every query they send.
 var connectionOwners = []string{
-	"app", "database", "identity", "session", "tenancy",
+	"app", "database", "identity", "jobs", "session", "tenancy",
 	"dbtest", "tenancytest", "apptest",
 }
 

@@ -1,11 +1,13 @@
 package apptest
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -14,6 +16,9 @@ import (
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/jobs"
+	"github.com/tenantkit/tenantkit/internal/mail"
+	"github.com/tenantkit/tenantkit/internal/mailtest"
 	"github.com/tenantkit/tenantkit/internal/session"
 )
 
@@ -41,6 +46,10 @@ type Options struct {
 	// RedisHook, if set, is added to the Redis store's client (to count
 	// its commands, say).
 	RedisHook redis.Hook
+	// Mail delivers the app's mail to Env.Mail, a real SMTP server in the
+	// test process, through the job queue's workers, which run while the
+	// test does. Without it mail jobs are inserted and never worked.
+	Mail bool
 }
 
 // Env is the app serving on a test HTTP server.
@@ -55,6 +64,8 @@ type Env struct {
 	App *app.App
 	// URL is the test server's base URL, "http://127.0.0.1:port".
 	URL string
+	// Mail is the SMTP server the app delivers to (Options.Mail), or nil.
+	Mail *mailtest.Server
 
 	opts       Options
 	pool       *pgxpool.Pool
@@ -98,6 +109,9 @@ func New(t testing.TB, opts Options) *Env {
 	default:
 		t.Fatalf("apptest: unknown session store %q (want one of %v)", opts.Store, Stores())
 	}
+	if opts.Mail {
+		e.Mail = mailtest.Start(t)
+	}
 	e.build(nil)
 
 	e.check = checkSpec // every exchange is checked against openapi.yaml
@@ -127,6 +141,11 @@ func (e *Env) build(configure func(*app.Config)) {
 		HTTPS:      e.opts.Secure,
 		RateLimits: httpapi.RateLimits{AuthPerIP: 10000, LoginPerAccount: 10000, LoginSlowAfter: 10000},
 		Argon2:     fastArgon2,
+		// Most tests want a session from sign-up; the verify mode's own
+		// tests set it.
+		SignupMode: httpapi.SignupOpen,
+		// Retries and polling on a test's time scale.
+		Jobs: jobs.Config{RetryBase: 100 * time.Millisecond, PollInterval: 50 * time.Millisecond},
 
 		TenantContextKey: e.DB.Key,
 	}
@@ -136,12 +155,38 @@ func (e *Env) build(configure func(*app.Config)) {
 	if configure != nil {
 		configure(&cfg)
 	}
-	a, err := app.New(cfg, app.Deps{Pool: e.pool, TenantPool: e.tenantPool, Sessions: e.sessions, ReadyChecks: e.checks})
+	deps := app.Deps{Pool: e.pool, TenantPool: e.tenantPool, Sessions: e.sessions, ReadyChecks: e.checks}
+	if e.Mail != nil {
+		sender, err := mail.NewSender(e.Mail.URL(), "tenantkit <no-reply@example.com>")
+		if err != nil {
+			e.T.Fatalf("apptest: mail.NewSender: %v", err)
+		}
+		deps.Mail = sender
+	}
+	a, err := app.New(cfg, deps)
 	if err != nil {
 		e.T.Fatalf("apptest: app.New: %v", err)
 	}
+	if e.Mail != nil {
+		if e.App != nil {
+			e.stopJobs(e.App)
+		}
+		if err := a.Jobs.Start(context.WithoutCancel(e.T.Context())); err != nil {
+			e.T.Fatalf("apptest: start the job workers: %v", err)
+		}
+		e.T.Cleanup(func() { e.stopJobs(a) })
+	}
 	e.App = a
 	e.serving.Store(a)
+}
+
+// stopJobs stops a's job workers (a second stop is a no-op).
+func (e *Env) stopJobs(a *app.App) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Jobs.Stop(ctx); err != nil {
+		e.T.Errorf("apptest: stop the job workers: %v", err)
+	}
 }
 
 // Stores lists the session stores the app supports, for tests that run

@@ -40,7 +40,7 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // become responses.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r.Context(), err)
-	p.RequestID = requestIDFrom(r.Context())
+	p.RequestID = RequestID(r.Context())
 	if p.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "status", p.Status, "request_id", p.RequestID)
 	}

@@ -9,20 +9,24 @@ import (
 )
 
 type userJSON struct {
-	ID    uuid.UUID `json:"id"`
-	Email string    `json:"email"`
-	Name  string    `json:"name"`
+	ID            uuid.UUID `json:"id"`
+	Email         string    `json:"email"`
+	Name          string    `json:"name"`
+	EmailVerified bool      `json:"email_verified"`
 }
 
 func toUserJSON(u identity.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified}
 }
 
 type userResponse struct {
 	User userJSON `json:"user"`
 }
 
-// handleSignup creates an account and signs it in.
+// handleSignup creates an account. In verify mode it answers 202 with the
+// same body whether or not the address was taken (Register), and the
+// account is used once its address is verified; in open mode it signs the
+// new account in (201), or answers 409 email_taken.
 func (s *Server) handleSignup() Handler {
 	type request struct {
 		Email    string `json:"email"`
@@ -33,6 +37,12 @@ func (s *Server) handleSignup() Handler {
 		var req request
 		if err := Decode(r, &req); err != nil {
 			return err
+		}
+		if s.signupMode == SignupVerify {
+			if err := s.identity.Register(r.Context(), req.Email, req.Password, req.Name); err != nil {
+				return err
+			}
+			return Respond(w, http.StatusAccepted, accepted)
 		}
 		u, err := s.identity.SignUp(r.Context(), req.Email, req.Password, req.Name)
 		if err != nil {
@@ -68,6 +78,11 @@ func (s *Server) handleLogin() Handler {
 		s.endLogin(r, attempt, err)
 		if err != nil {
 			return err
+		}
+		// In verify mode an account is used only once its address is
+		// verified; told only to someone who knows the password.
+		if s.signupMode == SignupVerify && !u.EmailVerified {
+			return identity.ErrEmailUnverified
 		}
 		if err := s.sessions.Login(r, u.ID); err != nil {
 			return err

@@ -65,3 +65,41 @@ func handleStatic(assets fs.FS) Handler {
 		return err
 	}
 }
+
+// accountPage is one of the pages mail links open: a form that account.js
+// posts, with the link's token, to the JSON API.
+type accountPage struct {
+	Title, Action, Button, Done string
+}
+
+// The pages, by path.
+var (
+	verifyEmailPage = accountPage{Title: "Verify your email address", Action: "verify-email",
+		Button: "Verify my address", Done: "Your address is verified."}
+	resetPasswordPage = accountPage{Title: "Choose a new password", Action: "password-reset-confirm",
+		Button: "Set my password", Done: "Your password is set. Sign in with it."}
+	requestResetPage = accountPage{Title: "Reset your password", Action: "password-reset",
+		Button: "Mail me a reset link", Done: "If the address has an account, a reset link is on its way."}
+	confirmEmailPage = accountPage{Title: "Confirm your new email address", Action: "confirm-email",
+		Button: "Confirm the change", Done: "Your email address is changed."}
+)
+
+// handleAccountPage renders page; for /reset-password without a token, the
+// form that asks for a reset link instead.
+func (s *Server) handleAccountPage(pages *template.Template, page accountPage) Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if page == resetPasswordPage && r.URL.Query().Get("token") == "" {
+			page = requestResetPage
+		}
+		var buf bytes.Buffer
+		if err := pages.ExecuteTemplate(&buf, "account.html", page); err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+}

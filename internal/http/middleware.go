@@ -42,7 +42,9 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 	return info
 }
 
-func requestIDFrom(ctx context.Context) string {
+// RequestID is the id of the request ctx belongs to (the X-Request-Id it
+// answers with), or "" outside a request. Jobs carry it to their logs.
+func RequestID(ctx context.Context) string {
 	if info := requestInfoFrom(ctx); info != nil {
 		return info.id
 	}

@@ -52,6 +52,11 @@ type RateLimits struct {
 	LoginPerAccount int           // failed logins per minute per account and client
 	LoginSlowAfter  int           // failed logins per account per 15 minutes before logins to it wait
 	LoginMaxDelay   time.Duration // the longest such wait; keep it well under the request timeout
+	// MailPerAddress: verification and reset mails requested for one
+	// address per hour, from all clients together; past it the routes
+	// still answer 202 but send nothing (a refusal would tell the
+	// requester something, and the owner could be locked out by it).
+	MailPerAddress int
 }
 
 // The limits a zero RateLimits field takes.
@@ -60,6 +65,7 @@ const (
 	DefaultLoginPerAccount = 10
 	DefaultLoginSlowAfter  = 10
 	DefaultLoginMaxDelay   = 3 * time.Second
+	DefaultMailPerAddress  = 5
 )
 
 // accountFailureWindow is the window LoginSlowAfter counts in.
@@ -74,6 +80,9 @@ type limiters struct {
 	freeFailures    int
 	maxDelay        time.Duration
 	accountFailures window // per account, accountFailureWindow
+
+	mailPerAddress int
+	addressMails   window // per address, one hour
 }
 
 func newLimiters(rl RateLimits) limiters {
@@ -89,6 +98,9 @@ func newLimiters(rl RateLimits) limiters {
 	if rl.LoginMaxDelay <= 0 {
 		rl.LoginMaxDelay = DefaultLoginMaxDelay
 	}
+	if rl.MailPerAddress <= 0 {
+		rl.MailPerAddress = DefaultMailPerAddress
+	}
 	return limiters{
 		ip:              httprate.NewRateLimiter(rl.AuthPerIP, time.Minute),
 		perClient:       rl.LoginPerAccount,
@@ -96,6 +108,8 @@ func newLimiters(rl RateLimits) limiters {
 		freeFailures:    rl.LoginSlowAfter,
 		maxDelay:        rl.LoginMaxDelay,
 		accountFailures: newWindow(accountFailureWindow),
+		mailPerAddress:  rl.MailPerAddress,
+		addressMails:    newWindow(time.Hour),
 	}
 }
 
@@ -176,7 +190,7 @@ func (s *Server) endLogin(r *http.Request, a loginAttempt, authErr error) {
 		_, err = s.limits.clientFailures.add(a.client, -1)
 	}
 	if err != nil {
-		s.log.WarnContext(r.Context(), "login rate limit: count", "err", err, "request_id", requestIDFrom(r.Context()))
+		s.log.WarnContext(r.Context(), "login rate limit: count", "err", err, "request_id", RequestID(r.Context()))
 	}
 }
 

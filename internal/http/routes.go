@@ -26,6 +26,11 @@ func (s *Server) routes() http.Handler {
 	r.Get("/api/openapi.yaml", s.handle(handleOpenAPI()))
 	r.Get("/static/{file}", s.handle(handleStatic(web.Static())))
 
+	// The pages mail links open; what they do, they do through the API.
+	r.Get("/verify-email", s.handle(s.handleAccountPage(s.pages, verifyEmailPage)))
+	r.Get("/reset-password", s.handle(s.handleAccountPage(s.pages, resetPasswordPage)))
+	r.Get("/confirm-email", s.handle(s.handleAccountPage(s.pages, confirmEmailPage)))
+
 	// Pages: the session is read (to greet a signed-in caller) but optional.
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.auth.Authenticate)
@@ -38,12 +43,19 @@ func (s *Server) routes() http.Handler {
 		// Public.
 		r.With(s.limitByIP).Post("/auth/signup", s.handle(s.handleSignup()))
 		r.With(s.limitByIP).Post("/auth/login", s.handle(s.handleLogin()))
+		r.With(s.limitByIP).Post("/auth/verify-email", s.handle(s.handleVerifyEmail()))
+		r.With(s.limitByIP).Post("/auth/verify-email/resend", s.handle(s.handleResendVerification()))
+		r.With(s.limitByIP).Post("/auth/password-reset", s.handle(s.handlePasswordReset()))
+		r.With(s.limitByIP).Post("/auth/password-reset/confirm", s.handle(s.handlePasswordResetConfirm()))
 
 		// Authenticated.
 		r.Group(func(r chi.Router) {
 			r.Use(s.auth.Require)
 			r.Post("/auth/logout", s.handle(s.handleLogout()))
 			r.Get("/me", s.handle(s.handleMe()))
+			r.Post("/me/password", s.handle(s.handleChangePassword()))
+			r.Post("/me/email", s.handle(s.handleChangeEmail()))
+			r.Post("/me/email/confirm", s.handle(s.handleConfirmEmail()))
 			r.Get("/me/sessions", s.handle(s.handleListSessions()))
 			r.Delete("/me/sessions/{id}", s.handle(s.handleRevokeSession()))
 			r.Post("/me/sessions/revoke-others", s.handle(s.handleRevokeOtherSessions()))

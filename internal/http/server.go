@@ -54,6 +54,12 @@ type Config struct {
 	// nothing.
 	Metrics *observe.Metrics
 
+	// SignupMode: SignupVerify (the zero value's default) or SignupOpen.
+	SignupMode SignupMode
+	// ReauthWindow: how recent a login must be for a password or email
+	// change without the current password. Default DefaultReauthWindow.
+	ReauthWindow time.Duration
+
 	Identity *identity.Service
 	Sessions *session.Manager
 	Tenancy  *tenancy.Manager
@@ -66,38 +72,48 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	log        *slog.Logger
-	logDrop    float64 // Config.AccessLogDrop
-	metrics    *observe.Metrics
-	https      bool
-	checks     []Check
-	identity   *identity.Service
-	sessions   *session.Manager
-	tenancy    *tenancy.Manager
-	resolver   *tenancy.Resolver
-	components []Component
-	auth       *auth.Middleware
-	limits     limiters
-	pages      *template.Template
-	draining   atomic.Bool
-	handler    http.Handler
+	log          *slog.Logger
+	logDrop      float64 // Config.AccessLogDrop
+	metrics      *observe.Metrics
+	https        bool
+	checks       []Check
+	identity     *identity.Service
+	sessions     *session.Manager
+	tenancy      *tenancy.Manager
+	resolver     *tenancy.Resolver
+	components   []Component
+	signupMode   SignupMode
+	reauthWindow time.Duration
+	auth         *auth.Middleware
+	limits       limiters
+	pages        *template.Template
+	draining     atomic.Bool
+	handler      http.Handler
 }
 
 // NewServer wires the middleware and routes.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		log:        cfg.Logger,
-		logDrop:    cfg.AccessLogDrop,
-		metrics:    cfg.Metrics,
-		https:      cfg.HTTPS,
-		checks:     cfg.ReadyChecks,
-		identity:   cfg.Identity,
-		sessions:   cfg.Sessions,
-		tenancy:    cfg.Tenancy,
-		resolver:   cfg.Resolver,
-		components: cfg.Components,
-		limits:     newLimiters(cfg.RateLimits),
-		pages:      template.Must(web.Templates()),
+		log:          cfg.Logger,
+		logDrop:      cfg.AccessLogDrop,
+		metrics:      cfg.Metrics,
+		https:        cfg.HTTPS,
+		checks:       cfg.ReadyChecks,
+		identity:     cfg.Identity,
+		sessions:     cfg.Sessions,
+		tenancy:      cfg.Tenancy,
+		resolver:     cfg.Resolver,
+		components:   cfg.Components,
+		signupMode:   cfg.SignupMode,
+		reauthWindow: cfg.ReauthWindow,
+		limits:       newLimiters(cfg.RateLimits),
+		pages:        template.Must(web.Templates()),
+	}
+	if s.signupMode == "" {
+		s.signupMode = SignupVerify
+	}
+	if s.reauthWindow <= 0 {
+		s.reauthWindow = DefaultReauthWindow
 	}
 	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
 	if cfg.RequestTimeout <= 0 {

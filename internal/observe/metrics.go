@@ -26,6 +26,7 @@ const (
 	LimitAuthPerIP       = "auth_per_ip"       // sign-up and login requests per client
 	LimitLoginPerAccount = "login_per_account" // failed logins per account and client
 	LimitLoginSlowAfter  = "login_slow_after"  // failed logins per account: logins wait
+	LimitMailPerAddress  = "mail_per_address"  // verification and reset mails per address: not sent
 )
 
 // Outcomes of a tenant transaction, as ObserveTenantTx takes them; any
@@ -89,7 +90,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	for _, r := range session.LookupResults() {
 		m.lookups.WithLabelValues(string(r))
 	}
-	for _, l := range []string{LimitAuthPerIP, LimitLoginPerAccount} {
+	for _, l := range []string{LimitAuthPerIP, LimitLoginPerAccount, LimitMailPerAddress} {
 		m.rejections.WithLabelValues(l)
 	}
 	m.delays.WithLabelValues(LimitLoginSlowAfter)
@@ -130,7 +131,7 @@ func (m *Metrics) SessionLookup(r session.LookupResult) {
 }
 
 // RateLimited counts a request refused by limit (LimitAuthPerIP,
-// LimitLoginPerAccount).
+// LimitLoginPerAccount), or whose mail LimitMailPerAddress held back.
 func (m *Metrics) RateLimited(limit string) {
 	if m == nil {
 		return

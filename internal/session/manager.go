@@ -265,11 +265,23 @@ func (m *Manager) Login(r *http.Request, userID uuid.UUID) error {
 // it (the store moves the record to the new token only while the old one
 // still exists, see Store.RotateCtx); the cookie is then cleared.
 func (m *Manager) SwitchTenant(ctx context.Context, tenantID uuid.UUID) error {
+	return m.rotate(ctx, "switch tenant", func(s *Session) { s.TenantID = tenantID })
+}
+
+// Renew moves the request's session to a new token, record unchanged but
+// for LastSeenAt, so a copy of the old token stops working (after a
+// password change, say). Errors as SwitchTenant's.
+func (m *Manager) Renew(ctx context.Context) error {
+	return m.rotate(ctx, "renew", func(*Session) {})
+}
+
+// rotate moves the request's session, changed by change, to a new token.
+func (m *Manager) rotate(ctx context.Context, op string, change func(*Session)) error {
 	s, err := m.current(ctx)
 	if err != nil {
 		return err
 	}
-	s.TenantID = tenantID
+	change(&s)
 	s.LastSeenAt = m.now()
 	b, deadline, err := m.encodeRecord(s)
 	if err != nil {
@@ -277,12 +289,12 @@ func (m *Manager) SwitchTenant(ctx context.Context, tenantID uuid.UUID) error {
 	}
 	old := m.scs.Token(ctx)
 	if err := m.scs.RenewToken(context.WithValue(ctx, moving{}, true)); err != nil {
-		return m.abandon(ctx, fmt.Errorf("switch tenant: %w", err))
+		return m.abandon(ctx, fmt.Errorf("%s: %w", op, err))
 	}
 	found, err := m.store.RotateCtx(ctx, old, m.scs.Token(ctx), b, deadline)
 	switch {
 	case err != nil:
-		return m.abandon(ctx, fmt.Errorf("switch tenant: %w", err))
+		return m.abandon(ctx, fmt.Errorf("%s: %w", op, err))
 	case !found:
 		return m.end(ctx)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,7 +23,7 @@ const cleanupBatch = 1000
 // PostgresStore keeps sessions in the sessions table, one row per session
 // keyed by the token's hash, with the user id in its own column for the
 // per-user index. Expired rows are invisible to every query and removed by
-// DeleteExpired, which StartCleanup runs in the background.
+// DeleteExpired, which a periodic job runs (package app wires it).
 //
 // Every call waits at most its acquire timeout for a pooled connection and
 // then fails with ErrUnavailable, so a saturated pool answers 503 quickly
@@ -34,10 +32,6 @@ const cleanupBatch = 1000
 type PostgresStore struct {
 	pool           *pgxpool.Pool
 	acquireTimeout time.Duration
-
-	mu          sync.Mutex
-	stopCleanup context.CancelFunc
-	cleanupDone chan struct{}
 }
 
 // PostgresOption configures a PostgresStore.
@@ -234,52 +228,6 @@ func (s *PostgresStore) DeleteExpired(ctx context.Context) (int64, error) {
 		if n < cleanupBatch {
 			return total, nil
 		}
-	}
-}
-
-// StartCleanup runs DeleteExpired now and then every interval, until ctx is
-// done or Close is called. Failures are logged and retried next interval.
-// It panics if cleanup is already running.
-func (s *PostgresStore) StartCleanup(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cleanupDone != nil {
-		panic("session: PostgresStore cleanup already started")
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	s.stopCleanup, s.cleanupDone = cancel, done
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			n, err := s.DeleteExpired(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.WarnContext(ctx, "session cleanup failed", "deleted", n, "err", err)
-			case n > 0:
-				log.DebugContext(ctx, "session cleanup", "deleted", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-}
-
-// Close stops the cleanup started by StartCleanup and waits for it to
-// finish. It does not close the pool, which the caller owns.
-func (s *PostgresStore) Close() {
-	s.mu.Lock()
-	stop, done := s.stopCleanup, s.cleanupDone
-	s.stopCleanup, s.cleanupDone = nil, nil
-	s.mu.Unlock()
-	if stop != nil {
-		stop()
-		<-done
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -70,29 +69,6 @@ func TestPostgresDeleteExpiredInBatches(t *testing.T) {
 	if _, found, err := s.FindCtx(t.Context(), live); err != nil || !found {
 		t.Errorf("the live session was lost: found %v, err %v", found, err)
 	}
-}
-
-func TestPostgresCleanupRunsInBackground(t *testing.T) {
-	d := dbtest.New(t)
-	s := NewPostgresStore(d.App)
-	s.StartCleanup(t.Context(), 20*time.Millisecond, slog.New(slog.DiscardHandler))
-	t.Cleanup(s.Close)
-
-	expired := expiredRows(t, d, 10)
-	if !eventually(func() bool { return countStored(t, d, expired) == 0 }) {
-		t.Fatalf("background cleanup did not remove expired rows within %v", waitBound)
-	}
-
-	// After Close nothing runs: expired rows stay. (Close waits for the
-	// cleanup goroutine to end, so this cannot fail by timing; the sleep
-	// gives a goroutine wrongly left running time to show itself.)
-	s.Close()
-	expired = expiredRows(t, d, 3)
-	time.Sleep(100 * time.Millisecond)
-	if got := countStored(t, d, expired); got != 3 {
-		t.Errorf("%d of the 3 expired rows inserted after Close are left, want all", got)
-	}
-	s.Close() // idempotent
 }
 
 // With every pooled connection taken, a call waits for one only as long as

@@ -1,0 +1,239 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/observe"
+)
+
+// SignupMode is how sign-up treats a new address.
+type SignupMode string
+
+const (
+	// SignupVerify (the default): sign-up answers 202 alike for new and
+	// taken addresses, and an account can be used once its address is
+	// verified (the link logs the user in).
+	SignupVerify SignupMode = "verify"
+	// SignupOpen: sign-up answers 201 with a session, or 409 email_taken;
+	// a verification mail is sent all the same.
+	SignupOpen SignupMode = "open"
+)
+
+// DefaultReauthWindow is how recent a login must be for a sensitive change
+// without the current password, when Config sets no ReauthWindow.
+const DefaultReauthWindow = 10 * time.Minute
+
+var errReauthRequired = errorf(http.StatusForbidden, "reauth_required",
+	"Confirm it is you: send your current password, or sign in again.")
+
+// acceptedResponse is the body of every 202 that must not tell whether an
+// address has an account: the same bytes for all of them.
+type acceptedResponse struct {
+	Status string `json:"status"`
+}
+
+var accepted = acceptedResponse{Status: "accepted"}
+
+// handleVerifyEmail spends a verification link. In verify mode it also
+// starts a session for the user (the address is their proof of identity);
+// in open mode the caller keeps whatever session they have.
+func (s *Server) handleVerifyEmail() Handler {
+	type request struct {
+		Token string `json:"token"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		u, err := s.identity.VerifyEmail(r.Context(), req.Token)
+		if err != nil {
+			return err
+		}
+		if s.signupMode == SignupVerify {
+			if err := s.sessions.Login(r, u.ID); err != nil {
+				return err
+			}
+		}
+		return Respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+	}
+}
+
+// handleResendVerification queues a new verification mail; 202 whatever
+// the address.
+func (s *Server) handleResendVerification() Handler {
+	return s.addressLookup(observe.LimitMailPerAddress, s.identity.RequestVerification)
+}
+
+// handlePasswordReset queues a reset mail; 202 whatever the address.
+func (s *Server) handlePasswordReset() Handler {
+	return s.addressLookup(observe.LimitMailPerAddress, s.identity.RequestPasswordReset)
+}
+
+// addressLookup is a route that takes {email} from anyone and answers 202
+// with the same body whatever the address: queue does the work in the
+// background. Past RateLimits.MailPerAddress requests for one address in
+// an hour, from anywhere, it still answers 202 but queues nothing, so the
+// route cannot be used to flood a mailbox.
+func (s *Server) addressLookup(limit string, queue func(ctx context.Context, email string) error) Handler {
+	type request struct {
+		Email string `json:"email"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		n, err := s.limits.addressMails.add(counterKey("mail", strings.ToLower(strings.TrimSpace(req.Email))), 1)
+		if err != nil {
+			return err
+		}
+		if n <= s.limits.mailPerAddress {
+			if err := queue(r.Context(), req.Email); err != nil {
+				return err
+			}
+		} else {
+			s.metrics.RateLimited(limit)
+		}
+		return Respond(w, http.StatusAccepted, accepted)
+	}
+}
+
+// handlePasswordResetConfirm spends a reset link: a new password, every
+// session of the user ended.
+func (s *Server) handlePasswordResetConfirm() Handler {
+	type request struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		if _, err := s.identity.ResetPassword(r.Context(), req.Token, req.Password, s.sessions.RevokeAll); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleChangePassword changes the caller's password, ends their other
+// sessions and moves this one to a new token.
+func (s *Server) handleChangePassword() Handler {
+	type request struct {
+		CurrentPassword *string `json:"current_password"`
+		NewPassword     string  `json:"new_password"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		userID, sessionID, err := s.reauthenticate(w, r, req.CurrentPassword)
+		if err != nil {
+			return err
+		}
+		err = s.identity.ChangePassword(r.Context(), userID, req.NewPassword, func(ctx context.Context, userID uuid.UUID) error {
+			return s.sessions.RevokeOthers(ctx, userID, sessionID)
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.sessions.Renew(r.Context()); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleChangeEmail mails a confirmation link to the new address and a
+// notice to the current one.
+func (s *Server) handleChangeEmail() Handler {
+	type request struct {
+		Email    string  `json:"email"`
+		Password *string `json:"password"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		userID, _, err := s.reauthenticate(w, r, req.Password)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.RequestEmailChange(r.Context(), userID, req.Email); err != nil {
+			return err
+		}
+		return Respond(w, http.StatusAccepted, accepted)
+	}
+}
+
+// handleConfirmEmail spends an email-change link of the caller's.
+func (s *Server) handleConfirmEmail() Handler {
+	type request struct {
+		Token string `json:"token"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		u, err := s.identity.ConfirmEmailChange(r.Context(), p.UserID, req.Token)
+		if err != nil {
+			return err
+		}
+		return Respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
+	}
+}
+
+// reauthenticate admits a sensitive change: password is the caller's
+// current password, checked (its failures limited like logins, per
+// account), or nil, when the session's login must be within the re-auth
+// window. It returns the user and session ids.
+func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, password *string) (uuid.UUID, uuid.UUID, error) {
+	sess, err := s.sessions.Current(r)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if password == nil {
+		if time.Since(sess.CreatedAt) > s.reauthWindow {
+			return uuid.Nil, uuid.Nil, errReauthRequired
+		}
+		return sess.UserID, sess.ID, nil
+	}
+	key := counterKey("reauth", sess.UserID.String())
+	n, err := s.limits.clientFailures.add(key, 1)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if n > s.limits.perClient {
+		_, _ = s.limits.clientFailures.add(key, -1)
+		s.metrics.RateLimited(observe.LimitLoginPerAccount)
+		w.Header().Set("Retry-After", strconv.Itoa(int(time.Minute.Seconds())))
+		return uuid.Nil, uuid.Nil, errRateLimited
+	}
+	err = s.identity.CheckPassword(r.Context(), sess.UserID, *password)
+	if !errors.Is(err, identity.ErrWrongPassword) {
+		_, _ = s.limits.clientFailures.add(key, -1) // only wrong passwords count
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	return sess.UserID, sess.ID, nil
+}
