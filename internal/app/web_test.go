@@ -41,3 +41,31 @@ func TestIndexPage(t *testing.T) {
 		}
 	}
 }
+
+// The pages mail links open: forms posted by account.js, nothing spent by
+// fetching them, the token kept out of caches and Referer headers.
+func TestAccountPages(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	for path, want := range map[string]string{
+		"/verify-email?token=abc":   `data-action="verify-email"`,
+		"/reset-password?token=abc": `data-action="password-reset-confirm"`,
+		"/reset-password":           `data-action="password-reset"`,
+		"/confirm-email?token=abc":  `data-action="confirm-email"`,
+	} {
+		r := e.Client().Must(http.StatusOK, "GET", path, nil)
+		page := string(r.Body)
+		if !strings.Contains(page, want) || !strings.Contains(page, `<script src="/static/account.js" defer></script>`) {
+			t.Errorf("%s: page lacks %s or its script: %s", path, want, page)
+		}
+		if strings.Contains(page, "abc") {
+			t.Errorf("%s: the token is in the page", path)
+		}
+		if r.Header.Get("Cache-Control") != "no-store" || r.Header.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: Cache-Control %q, Referrer-Policy %q", path, r.Header.Get("Cache-Control"), r.Header.Get("Referrer-Policy"))
+		}
+	}
+	js := e.Client().Must(http.StatusOK, "GET", "/static/account.js", nil)
+	if ct := js.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Errorf("account.js Content-Type = %q", ct)
+	}
+}

@@ -88,11 +88,12 @@ var (
 // form that asks for a reset link instead.
 func (s *Server) handleAccountPage(pages *template.Template, page accountPage) Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		show := page
 		if page == resetPasswordPage && r.URL.Query().Get("token") == "" {
-			page = requestResetPage
+			show = requestResetPage
 		}
 		var buf bytes.Buffer
-		if err := pages.ExecuteTemplate(&buf, "account.html", page); err != nil {
+		if err := pages.ExecuteTemplate(&buf, "account.html", show); err != nil {
 			return err
 		}
 		h := w.Header()

@@ -333,3 +333,17 @@ func TestEmailChange(t *testing.T) {
 		t.Fatalf("taken meanwhile: got %v, want ErrEmailTaken", err)
 	}
 }
+
+func TestEmailChangeExpires(t *testing.T) {
+	s, o := newLifecycleService(t)
+	u := signUp(t, s)
+	newEmail := uniqueEmail()
+	if err := s.RequestEmailChange(t.Context(), u.ID, newEmail); err != nil {
+		t.Fatal(err)
+	}
+	link := o.last(t, mail.KindEmailChange, newEmail)
+	expire(t, s, u.ID)
+	if _, err := s.ConfirmEmailChange(t.Context(), u.ID, link.Token); !errors.Is(err, ErrTokenInvalid) {
+		t.Fatalf("expired: got %v, want ErrTokenInvalid", err)
+	}
+}
