@@ -109,6 +109,32 @@ func TestSignupVerifyLogin(t *testing.T) {
 	}
 }
 
+func TestVerificationLinkExpires(t *testing.T) {
+	e := newMailEnv(t, verifyMode)
+	email := "late-" + strings.ToLower(time.Now().Format("150405.000000")) + "@example.com"
+	e.Client().Must(http.StatusAccepted, "POST", "/api/auth/signup", map[string]string{"email": email, "password": "a patient passphrase", "name": "Late"})
+	first := mailtest.Token(t, e.Mail.WaitFor(t, email, 1, mailWait)[0], "verify-email")
+	if _, err := e.DB.Owner.Exec(t.Context(), "UPDATE account_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'"); err != nil {
+		t.Fatal(err)
+	}
+	r := e.Client().Do("POST", "/api/auth/verify-email", map[string]string{"token": first})
+	if r.Status != http.StatusBadRequest || r.Code(t) != "invalid_token" {
+		t.Fatalf("expired link: %d %s", r.Status, r.Body)
+	}
+	// A new link (resend) works, and the expired one still does not.
+	e.Client().Must(http.StatusAccepted, "POST", "/api/auth/verify-email/resend", map[string]string{"email": email})
+	var second string
+	for _, m := range e.Mail.WaitFor(t, email, 2, mailWait) {
+		if tok := mailtest.Token(t, m, "verify-email"); tok != first {
+			second = tok
+		}
+	}
+	e.Client().Must(http.StatusOK, "POST", "/api/auth/verify-email", map[string]string{"token": second})
+	if r := e.Client().Do("POST", "/api/auth/verify-email", map[string]string{"token": first}); r.Status != http.StatusBadRequest {
+		t.Fatalf("expired link after a new one: %d", r.Status)
+	}
+}
+
 // sameAnswer fails unless a and b are the same response: status, body and
 // every header but the request id and the date.
 func sameAnswer(t *testing.T, what string, a, b apptest.Response) {

@@ -198,9 +198,7 @@ func (q *Queue) MailTx(ctx context.Context, tx pgx.Tx, n mail.Notice) error {
 		NewEmail:    n.NewEmail,
 		SealedToken: sealed,
 	}
-	if q.requestID != nil {
-		args.RequestID = q.requestID(ctx)
-	}
+	args.RequestID = q.requestIDOf(ctx)
 	if _, err := q.client.InsertTx(ctx, tx, args, nil); err != nil {
 		return fmt.Errorf("jobs: insert mail job: %w", err)
 	}

@@ -429,3 +429,27 @@ func TestTaskRunsInTheBackground(t *testing.T) {
 		t.Error("the log holds the task's argument")
 	}
 }
+
+// A mail a task queues carries the request id of the request that queued
+// the task (the reset link a reset request causes, say).
+func TestTaskPassesItsRequestIDOn(t *testing.T) {
+	cfg := testConfig(t, &recordingSender{}, &logBuffer{})
+	to := address(t)
+	var q *Queue
+	cfg.Tasks = func(ctx context.Context, _, arg string) error {
+		return pgx.BeginFunc(ctx, dbtest.New(t).App, func(tx pgx.Tx) error {
+			return q.MailTx(ctx, tx, mail.Notice{Kind: mail.KindPasswordReset, To: arg, Token: newToken()})
+		})
+	}
+	q = startQueue(t, cfg)
+	if err := q.Task(withRequestID(t.Context(), "req-reset"), "password_reset", to); err != nil {
+		t.Fatal(err)
+	}
+	job := waitForState(t, to, "completed")
+	var args struct {
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(job.Args), &args); err != nil || args.RequestID != "req-reset" {
+		t.Errorf("the mail job's args %s (%v): want the task's request id", job.Args, err)
+	}
+}

@@ -33,10 +33,7 @@ func (q *Queue) Task(ctx context.Context, name, arg string) error {
 	if name == "" {
 		return errors.New("jobs: a task needs a name")
 	}
-	args := taskArgs{Name: name, Arg: arg}
-	if q.requestID != nil {
-		args.RequestID = q.requestID(ctx)
-	}
+	args := taskArgs{Name: name, Arg: arg, RequestID: q.requestIDOf(ctx)}
 	if _, err := q.client.Insert(ctx, args, nil); err != nil {
 		return fmt.Errorf("jobs: insert task %q: %w", name, err)
 	}
@@ -56,10 +53,28 @@ func (w *taskWorker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 		w.log.ErrorContext(ctx, "task cancelled", append(jobAttrs(job.JobRow), slog.String("error", err.Error()))...)
 		return river.JobCancel(err)
 	}
+	// The jobs the task queues carry the request id that queued it.
+	ctx = context.WithValue(ctx, jobRequestID{}, job.Args.RequestID)
 	if err := w.run(ctx, job.Args.Name, job.Args.Arg); err != nil {
 		// errorHandler logs it; River retries it.
 		return err
 	}
 	w.log.DebugContext(ctx, "task done", jobAttrs(job.JobRow)...)
 	return nil
+}
+
+// jobRequestID carries, in a task's context, the request id of the job
+// that runs it.
+type jobRequestID struct{}
+
+// requestIDOf is the request id a job inserted under ctx records: that of
+// the task running (a job queued by a job), else Config.RequestID's.
+func (q *Queue) requestIDOf(ctx context.Context) string {
+	if id, ok := ctx.Value(jobRequestID{}).(string); ok {
+		return id
+	}
+	if q.requestID != nil {
+		return q.requestID(ctx)
+	}
+	return ""
 }
