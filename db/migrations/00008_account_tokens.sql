@@ -18,6 +18,11 @@ CREATE TABLE account_tokens (
     -- verification and reset (the token is void once the user's address
     -- changes), the new one for an email change.
     email      text        NOT NULL CHECK (char_length(email) BETWEEN 3 AND 254),
+    -- A verification mailed at sign-up: the password hash that sign-up
+    -- chose. Verifying keeps the password only while it is still this
+    -- one; otherwise (or for a resent link, which has none) the address's
+    -- owner never proved they chose it, and verification removes it.
+    password_hash text     CHECK (password_hash LIKE '$argon2id$%'),
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
     CHECK (expires_at > created_at)

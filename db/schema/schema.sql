@@ -146,10 +146,12 @@ CREATE TABLE public.account_tokens (
     purpose text NOT NULL,
     user_id uuid NOT NULL,
     email text NOT NULL,
+    password_hash text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     CONSTRAINT account_tokens_check CHECK ((expires_at > created_at)),
     CONSTRAINT account_tokens_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT account_tokens_password_hash_check CHECK ((password_hash ~~ '$argon2id$%'::text)),
     CONSTRAINT account_tokens_purpose_check CHECK ((purpose = ANY (ARRAY['verify_email'::text, 'password_reset'::text, 'email_change'::text]))),
     CONSTRAINT account_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );

@@ -363,3 +363,33 @@ func TestMailSurvivesSMTPOutage(t *testing.T) {
 		t.Errorf("%d mails to %s, want 2 (verification, reset)", got, u.Email)
 	}
 }
+
+// Every route that mails an address spends its hourly budget: past it,
+// sign-up and reset still answer 202 but mail nothing, and an email change
+// is refused.
+func TestMailBudgetPerAddress(t *testing.T) {
+	e := newMailEnv(t, func(c *app.Config) {
+		c.RateLimits.MailPerAddress = 2
+	})
+	u := e.Signup("Budget")
+	e.Rebuild(func(c *app.Config) {
+		c.RateLimits.MailPerAddress = 2
+		c.SignupMode = httpapi.SignupVerify
+	})
+	target := "flooded-" + strings.ToLower(time.Now().Format("150405.000000")) + "@example.com"
+	for range 4 {
+		e.Client().Must(http.StatusAccepted, "POST", "/api/auth/signup", map[string]string{"email": target, "password": "a long enough passphrase", "name": "Win a prize"})
+	}
+	for range 2 {
+		u.Must(http.StatusAccepted, "POST", "/api/me/email", map[string]string{"email": "other-" + target})
+	}
+	_ = e.Mail.WaitFor(t, target, 2, mailWait)
+	r := u.Do("POST", "/api/me/email", map[string]string{"email": "other-" + target})
+	if r.Status != http.StatusTooManyRequests || r.Code(t) != "rate_limited" {
+		t.Fatalf("email change past the budget: %d %s", r.Status, r.Body)
+	}
+	jobsDone(t, e)
+	if got := len(e.Mail.WaitFor(t, target, 2, mailWait)); got != 2 {
+		t.Errorf("%d mails to one address, want the budget of 2", got)
+	}
+}

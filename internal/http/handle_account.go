@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/observe"
 )
@@ -54,7 +55,16 @@ func (s *Server) handleVerifyEmail() Handler {
 		if err := Decode(r, &req); err != nil {
 			return err
 		}
-		u, err := s.identity.VerifyEmail(r.Context(), req.Token)
+		// Every session of the user ends (whoever opened the account
+		// before the address was proven is out), except the caller's own
+		// when it is the user's: they just proved the mailbox.
+		revoke := func(ctx context.Context, userID uuid.UUID) error {
+			if p, ok := auth.PrincipalFrom(ctx); ok && p.UserID == userID {
+				return s.sessions.RevokeOthers(ctx, userID, p.SessionID)
+			}
+			return s.sessions.RevokeAll(ctx, userID)
+		}
+		u, err := s.identity.VerifyEmail(r.Context(), req.Token, revoke)
 		if err != nil {
 			return err
 		}
@@ -70,12 +80,12 @@ func (s *Server) handleVerifyEmail() Handler {
 // handleResendVerification queues a new verification mail; 202 whatever
 // the address.
 func (s *Server) handleResendVerification() Handler {
-	return s.addressLookup(observe.LimitMailPerAddress, s.identity.RequestVerification)
+	return s.addressLookup(s.identity.RequestVerification)
 }
 
 // handlePasswordReset queues a reset mail; 202 whatever the address.
 func (s *Server) handlePasswordReset() Handler {
-	return s.addressLookup(observe.LimitMailPerAddress, s.identity.RequestPasswordReset)
+	return s.addressLookup(s.identity.RequestPasswordReset)
 }
 
 // addressLookup is a route that takes {email} from anyone and answers 202
@@ -83,7 +93,7 @@ func (s *Server) handlePasswordReset() Handler {
 // background. Past RateLimits.MailPerAddress requests for one address in
 // an hour, from anywhere, it still answers 202 but queues nothing, so the
 // route cannot be used to flood a mailbox.
-func (s *Server) addressLookup(limit string, queue func(ctx context.Context, email string) error) Handler {
+func (s *Server) addressLookup(queue func(ctx context.Context, email string) error) Handler {
 	type request struct {
 		Email string `json:"email"`
 	}
@@ -92,19 +102,25 @@ func (s *Server) addressLookup(limit string, queue func(ctx context.Context, ema
 		if err := Decode(r, &req); err != nil {
 			return err
 		}
-		n, err := s.limits.addressMails.add(counterKey("mail", strings.ToLower(strings.TrimSpace(req.Email))), 1)
-		if err != nil {
-			return err
-		}
-		if n <= s.limits.mailPerAddress {
+		if s.mailBudget(req.Email) {
 			if err := queue(r.Context(), req.Email); err != nil {
 				return err
 			}
-		} else {
-			s.metrics.RateLimited(limit)
 		}
 		return Respond(w, http.StatusAccepted, accepted)
 	}
+}
+
+// mailBudget takes one mail from the address's hourly budget
+// (RateLimits.MailPerAddress, counted across clients) and reports whether
+// there was one left. A failing counter counts as spent: fail closed.
+func (s *Server) mailBudget(email string) bool {
+	n, err := s.limits.addressMails.add(counterKey("mail", strings.ToLower(strings.TrimSpace(email))), 1)
+	if err != nil || n > s.limits.mailPerAddress {
+		s.metrics.RateLimited(observe.LimitMailPerAddress)
+		return false
+	}
+	return true
 }
 
 // handlePasswordResetConfirm spends a reset link: a new password, every
@@ -172,6 +188,13 @@ func (s *Server) handleChangeEmail() Handler {
 		userID, _, err := s.reauthenticate(w, r, req.Password)
 		if err != nil {
 			return err
+		}
+		// Each request mails two addresses, one of the caller's choosing:
+		// the account's hourly budget bounds both.
+		if n, err := s.limits.addressMails.add(counterKey("email-change", userID.String()), 1); err != nil || n > s.limits.mailPerAddress {
+			s.metrics.RateLimited(observe.LimitMailPerAddress)
+			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
+			return errRateLimited
 		}
 		if err := s.identity.RequestEmailChange(r.Context(), userID, req.Email); err != nil {
 			return err

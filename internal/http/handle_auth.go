@@ -39,6 +39,12 @@ func (s *Server) handleSignup() Handler {
 			return err
 		}
 		if s.signupMode == SignupVerify {
+			// Every sign-up mails the address: past its hourly budget
+			// (RateLimits.MailPerAddress) the answer is the same, and
+			// nothing is created or sent.
+			if !s.mailBudget(req.Email) {
+				return Respond(w, http.StatusAccepted, accepted)
+			}
 			if err := s.identity.Register(r.Context(), req.Email, req.Password, req.Name); err != nil {
 				return err
 			}

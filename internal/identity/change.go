@@ -44,8 +44,9 @@ func (s *Service) CheckPassword(ctx context.Context, userID uuid.UUID, password 
 }
 
 // ChangePassword sets the user's password to next (the sign-up policy
-// applies), voids their reset links, queues a notice and runs revoke
-// (which ends their other sessions) before committing. The caller has
+// applies), voids every link of theirs (reset, verification, email
+// change), queues a notice and runs revoke (which ends their other
+// sessions) before committing, and once more after. The caller has
 // re-authenticated the user already (CheckPassword, or a recent login).
 func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, next string, revoke RevokeFunc) error {
 	if problem := s.policy.malformed(next); problem != "" {
@@ -75,8 +76,8 @@ func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, next str
 		if err := q.SetPasswordHash(ctx, identitydb.SetPasswordHashParams{UserID: userID, Hash: hash}); err != nil {
 			return fmt.Errorf("store password: %w", err)
 		}
-		if err := q.DeleteUserTokens(ctx, identitydb.DeleteUserTokensParams{UserID: userID, Purpose: string(PurposePasswordReset)}); err != nil {
-			return fmt.Errorf("void reset links: %w", err)
+		if err := q.DeleteAllUserTokens(ctx, userID); err != nil {
+			return fmt.Errorf("void every link: %w", err)
 		}
 		if err := s.cfg.Outbox.MailTx(ctx, tx, mail.Notice{Kind: mail.KindPasswordChanged, To: u.Email, Name: u.Name}); err != nil {
 			return fmt.Errorf("queue notice: %w", err)
@@ -86,6 +87,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, next str
 	if err != nil {
 		return fmt.Errorf("change password: %w", err)
 	}
+	s.revokeAgain(ctx, revoke, userID)
 	return nil
 }
 
@@ -109,12 +111,14 @@ func (s *Service) RequestEmailChange(ctx context.Context, userID uuid.UUID, newE
 		if strings.EqualFold(u.Email, newEmail) {
 			return ErrSameEmail
 		}
-		err = s.issueToken(ctx, tx, q, PurposeEmailChange, userID,
-			mail.Notice{Kind: mail.KindEmailChange, To: newEmail, Name: u.Name, NewEmail: newEmail})
+		// No name in the mail to the new address: nobody has proven it
+		// yet, and the name is the account's to tell.
+		err = s.issueToken(ctx, tx, q, PurposeEmailChange, userID, "",
+			mail.Notice{Kind: mail.KindEmailChange, To: newEmail, NewEmail: newEmail})
 		if err != nil {
 			return err
 		}
-		return s.cfg.Outbox.MailTx(ctx, tx, mail.Notice{Kind: mail.KindEmailChangeNotice, To: u.Email, Name: u.Name, NewEmail: newEmail})
+		return s.cfg.Outbox.MailTx(ctx, tx, mail.Notice{Kind: mail.KindEmailChangeNotice, To: u.Email, Name: greeting(u), NewEmail: newEmail})
 	})
 	if err != nil {
 		return fmt.Errorf("request email change: %w", err)

@@ -99,14 +99,14 @@ func TestVerifyEmail(t *testing.T) {
 	if _, err := s.CreateTenant(ctx, u.ID, "Unverified", uniqueSlug()); !errors.Is(err, ErrEmailUnverified) {
 		t.Fatalf("CreateTenant before verification: got %v, want ErrEmailUnverified", err)
 	}
-	if _, err := s.VerifyEmail(ctx, n.Token+"x"); !errors.Is(err, ErrTokenInvalid) {
+	if _, err := s.VerifyEmail(ctx, n.Token+"x", nopRevoke); !errors.Is(err, ErrTokenInvalid) {
 		t.Fatalf("malformed token: got %v", err)
 	}
-	got, err := s.VerifyEmail(ctx, n.Token)
+	got, err := s.VerifyEmail(ctx, n.Token, nopRevoke)
 	if err != nil || got.ID != u.ID || !got.EmailVerified {
 		t.Fatalf("VerifyEmail = %+v, %v", got, err)
 	}
-	if _, err := s.VerifyEmail(ctx, n.Token); !errors.Is(err, ErrTokenInvalid) {
+	if _, err := s.VerifyEmail(ctx, n.Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
 		t.Fatalf("second use: got %v, want ErrTokenInvalid", err)
 	}
 	if _, err := s.CreateTenant(ctx, u.ID, "Verified", uniqueSlug()); err != nil {
@@ -126,7 +126,7 @@ func TestVerifyEmailExpired(t *testing.T) {
 	}
 	n := o.last(t, mail.KindVerifyEmail, u.Email)
 	expire(t, s, u.ID)
-	if _, err := s.VerifyEmail(t.Context(), n.Token); !errors.Is(err, ErrTokenInvalid) {
+	if _, err := s.VerifyEmail(t.Context(), n.Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
 		t.Fatalf("expired: got %v, want ErrTokenInvalid", err)
 	}
 	// Deleted by the periodic cleanup.
@@ -149,15 +149,18 @@ func TestRegister(t *testing.T) {
 		t.Fatalf("taken address: got %v, want nil", err)
 	}
 	attempt := o.last(t, mail.KindSignupAttempt, email)
-	if attempt.Token != "" || attempt.Name != "First" {
-		t.Fatalf("signup attempt mail = %+v", attempt)
+	// No greeting: the account's name is unproven text (anyone could have
+	// signed up with the address and chosen it).
+	if attempt.Token != "" || attempt.Name != "" || first.Name != "" {
+		t.Fatalf("signup attempt mail = %+v, verification mail = %+v", attempt, first)
 	}
 	if _, err := s.Authenticate(ctx, email, "a different passphrase"); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("the second sign-up's password works: %v", err)
 	}
-	// The first link still verifies.
-	if _, err := s.VerifyEmail(ctx, first.Token); err != nil {
-		t.Fatalf("VerifyEmail: %v", err)
+	// The first sign-up's link died with the second attempt: the way in is
+	// the reset link.
+	if _, err := s.VerifyEmail(ctx, first.Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
+		t.Fatalf("VerifyEmail with a voided link: %v", err)
 	}
 	// Validation and policy answer alike for new and taken addresses.
 	for _, addr := range []string{email, uniqueEmail()} {
@@ -345,5 +348,81 @@ func TestEmailChangeExpires(t *testing.T) {
 	expire(t, s, u.ID)
 	if _, err := s.ConfirmEmailChange(t.Context(), u.ID, link.Token); !errors.Is(err, ErrTokenInvalid) {
 		t.Fatalf("expired: got %v, want ErrTokenInvalid", err)
+	}
+}
+
+// A verification link proves the address, not the password: the password
+// stays only when the link came from the sign-up that chose it.
+func TestVerifyEmailKeepsOnlyTheSignupsPassword(t *testing.T) {
+	s, o := newLifecycleService(t)
+	ctx := t.Context()
+
+	own := uniqueEmail()
+	if err := s.Register(ctx, own, goodPassword, "Own"); err != nil {
+		t.Fatal(err)
+	}
+	var revoked uuid.UUID
+	u, err := s.VerifyEmail(ctx, o.last(t, mail.KindVerifyEmail, own).Token, func(_ context.Context, id uuid.UUID) error { revoked = id; return nil })
+	if err != nil || revoked != u.ID {
+		t.Fatalf("VerifyEmail = %v, revoked %v", err, revoked)
+	}
+	if _, err := s.Authenticate(ctx, own, goodPassword); err != nil {
+		t.Fatalf("the sign-up's own password after its own link: %v", err)
+	}
+
+	// Someone signs up with another's address; the owner asks for the
+	// link again and follows it: the stranger's password is gone.
+	victim := uniqueEmail()
+	if err := s.Register(ctx, victim, "the strangers passphrase", "Stranger"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunTask(ctx, TaskVerificationResend, victim); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyEmail(ctx, o.last(t, mail.KindVerifyEmail, victim).Token, nopRevoke); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, victim, "the strangers passphrase"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("the stranger's password after a resent link: %v", err)
+	}
+}
+
+// A reset or a change ends every outstanding link, of every purpose.
+func TestCredentialChangesVoidEveryLink(t *testing.T) {
+	s, o := newLifecycleService(t)
+	ctx := t.Context()
+	u, err := s.SignUp(ctx, uniqueEmail(), goodPassword, "Held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := o.last(t, mail.KindVerifyEmail, u.Email)
+	newEmail := uniqueEmail()
+	if err := s.RequestEmailChange(ctx, u.ID, newEmail); err != nil {
+		t.Fatal(err)
+	}
+	change := o.last(t, mail.KindEmailChange, newEmail)
+	if err := s.RunTask(ctx, TaskPasswordReset, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResetPassword(ctx, o.last(t, mail.KindPasswordReset, u.Email).Token, "a reset passphrase", nopRevoke); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyEmail(ctx, verify.Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("a verification link after a reset: %v", err)
+	}
+	if _, err := s.ConfirmEmailChange(ctx, u.ID, change.Token); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("an email-change link after a reset: %v", err)
+	}
+
+	// And a link for an address verified meanwhile is spent for nothing.
+	v, err := s.SignUp(ctx, uniqueEmail(), goodPassword, "Twice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkEmailVerified(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyEmail(ctx, o.last(t, mail.KindVerifyEmail, v.Email).Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
+		t.Errorf("a verification link for a verified address: %v", err)
 	}
 }

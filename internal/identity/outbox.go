@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
 	"github.com/tenantkit/tenantkit/internal/mail"
@@ -64,15 +65,21 @@ func (s *Service) inTxMail(ctx context.Context, fn func(tx pgx.Tx, q *identitydb
 
 // issueToken creates a token for p, voiding the user's earlier ones of
 // that purpose, and queues the mail n carrying it, all in tx. The token is
-// bound to the address n goes to.
-func (s *Service) issueToken(ctx context.Context, tx pgx.Tx, q *identitydb.Queries, p Purpose, userID uuid.UUID, n mail.Notice) error {
+// bound to the address n goes to and, for a verification mailed at
+// sign-up, to the password hash that sign-up chose (passwordHash; "" for
+// none).
+func (s *Service) issueToken(ctx context.Context, tx pgx.Tx, q *identitydb.Queries, p Purpose, userID uuid.UUID, passwordHash string, n mail.Notice) error {
 	if err := q.DeleteUserTokens(ctx, identitydb.DeleteUserTokensParams{UserID: userID, Purpose: string(p)}); err != nil {
 		return fmt.Errorf("void earlier %s tokens: %w", p, err)
 	}
 	raw, hash := newToken()
-	err := q.CreateAccountToken(ctx, identitydb.CreateAccountTokenParams{
+	arg := identitydb.CreateAccountTokenParams{
 		TokenHash: hash, Purpose: string(p), UserID: userID, Email: n.To, TtlSeconds: int32(p.ttl() / time.Second),
-	})
+	}
+	if passwordHash != "" {
+		arg.PasswordHash = pgtype.Text{String: passwordHash, Valid: true}
+	}
+	err := q.CreateAccountToken(ctx, arg)
 	if err != nil {
 		return fmt.Errorf("store %s token: %w", p, err)
 	}
@@ -81,4 +88,15 @@ func (s *Service) issueToken(ctx context.Context, tx pgx.Tx, q *identitydb.Queri
 		return fmt.Errorf("queue %s mail: %w", n.Kind, err)
 	}
 	return nil
+}
+
+// greeting is the name a mail to u may greet them by: only once their
+// address is verified. Until then the name is whatever whoever signed up
+// typed, and a mail to an address nobody has proven must not carry text a
+// stranger chose.
+func greeting(u identitydb.User) string {
+	if u.EmailVerifiedAt == nil {
+		return ""
+	}
+	return u.Name
 }

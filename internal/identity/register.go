@@ -26,9 +26,11 @@ import (
 // not against an existing account) and ErrBusy.
 //
 // An existing unverified account is not verified or changed by signing up
-// again: the owner of the address gets the "someone tried" mail, whose
-// reset link verifies the address and replaces the password, so an
-// account someone else opened in their name is theirs after it.
+// again: its pending verification links die, and the owner of the address
+// gets the "someone tried" mail, whose reset link verifies the address,
+// replaces the password and ends every session, so an account someone
+// else opened in their name is theirs after it. (VerifyEmail closes the
+// other way in: see there.)
 func (s *Service) Register(ctx context.Context, email, password, name string) error {
 	var problems validation.Errors
 	email, problem := normalizeEmail(email)
@@ -61,7 +63,15 @@ func (s *Service) Register(ctx context.Context, email, password, name string) er
 			if err != nil {
 				return fmt.Errorf("look up the address's owner: %w", err)
 			}
-			return s.cfg.Outbox.MailTx(ctx, tx, mail.Notice{Kind: mail.KindSignupAttempt, To: owner.Email, Name: owner.Name})
+			if owner.EmailVerifiedAt == nil {
+				// Whoever opened the unverified account, its pending
+				// links die: the way in is now the reset link, which
+				// sets a password of the mailbox owner's choosing.
+				if err := q.DeleteUserTokens(ctx, identitydb.DeleteUserTokensParams{UserID: owner.ID, Purpose: string(PurposeVerifyEmail)}); err != nil {
+					return fmt.Errorf("void verification links: %w", err)
+				}
+			}
+			return s.cfg.Outbox.MailTx(ctx, tx, mail.Notice{Kind: mail.KindSignupAttempt, To: owner.Email, Name: greeting(owner)})
 		}
 		if err != nil {
 			return fmt.Errorf("insert user: %w", mapDBError(err))
@@ -69,8 +79,8 @@ func (s *Service) Register(ctx context.Context, email, password, name string) er
 		if err := q.CreatePasswordCredential(ctx, identitydb.CreatePasswordCredentialParams{UserID: row.ID, Hash: hash}); err != nil {
 			return fmt.Errorf("store password: %w", mapDBError(err))
 		}
-		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, row.ID,
-			mail.Notice{Kind: mail.KindVerifyEmail, To: row.Email, Name: row.Name})
+		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, row.ID, hash,
+			mail.Notice{Kind: mail.KindVerifyEmail, To: row.Email})
 	})
 	if err != nil {
 		return fmt.Errorf("register: %w", err)

@@ -17,7 +17,9 @@ import (
 // RevokeFunc ends sessions of the user whose credentials are changing. It
 // runs inside the change's transaction, before the commit: if it fails,
 // nothing changes, so a new password never coexists with sessions that
-// should have ended.
+// should have ended. It runs once more after the commit, for a login with
+// the old password that slipped in between (that second run's failure is
+// logged): it must be idempotent.
 type RevokeFunc func(ctx context.Context, userID uuid.UUID) error
 
 // RequestPasswordReset queues a reset mail for the address, if it belongs
@@ -41,15 +43,16 @@ func (s *Service) sendPasswordReset(ctx context.Context, email string) error {
 		if u.DisabledAt != nil {
 			return nil
 		}
-		return s.issueToken(ctx, tx, q, PurposePasswordReset, u.ID,
-			mail.Notice{Kind: mail.KindPasswordReset, To: u.Email, Name: u.Name})
+		return s.issueToken(ctx, tx, q, PurposePasswordReset, u.ID, "",
+			mail.Notice{Kind: mail.KindPasswordReset, To: u.Email, Name: greeting(u)})
 	})
 }
 
 // ResetPassword spends a reset token and sets the user's password to
 // password (the sign-up policy applies), marks their address verified
-// (the link reached it), voids their other reset links, queues a notice
-// and runs revoke (which ends every session) before committing.
+// (the link reached it), voids every other link of theirs (of any
+// purpose), queues a notice and runs revoke (which ends every session)
+// before committing, and once more after.
 //
 // ErrTokenInvalid for an unknown, used or expired token; a password the
 // policy refuses leaves the token unspent, so the user can try another.
@@ -88,8 +91,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, rev
 		if _, err := q.MarkEmailVerified(ctx, identitydb.MarkEmailVerifiedParams{ID: t.UserID, Email: t.TokenEmail}); err != nil {
 			return fmt.Errorf("mark verified: %w", err)
 		}
-		if err := q.DeleteUserTokens(ctx, identitydb.DeleteUserTokensParams{UserID: t.UserID, Purpose: string(PurposePasswordReset)}); err != nil {
-			return fmt.Errorf("void other reset links: %w", err)
+		if err := q.DeleteAllUserTokens(ctx, t.UserID); err != nil {
+			return fmt.Errorf("void every other link: %w", err)
 		}
 		row, err := q.GetUserByID(ctx, t.UserID)
 		if err != nil {
@@ -104,6 +107,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, rev
 	if err != nil {
 		return User{}, fmt.Errorf("reset password: %w", err)
 	}
+	s.revokeAgain(ctx, revoke, u.ID)
 	return u, nil
 }
 
@@ -117,4 +121,16 @@ func runRevoke(ctx context.Context, revoke RevokeFunc, userID uuid.UUID) error {
 		return fmt.Errorf("revoke sessions: %w", err)
 	}
 	return nil
+}
+
+// revokeAgain runs revoke after a credential change committed, for a
+// session created with the old credentials between the first revoke and
+// the commit. The change stands either way; a failure is logged.
+func (s *Service) revokeAgain(ctx context.Context, revoke RevokeFunc, userID uuid.UUID) {
+	if revoke == nil {
+		return
+	}
+	if err := revoke(ctx, userID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "identity: revoke sessions after a credential change", "user_id", userID, "err", err)
+	}
 }

@@ -64,8 +64,8 @@ func (s *Service) SignUp(ctx context.Context, email, password, name string) (Use
 		if s.cfg.Outbox == nil {
 			return nil
 		}
-		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, u.ID,
-			mail.Notice{Kind: mail.KindVerifyEmail, To: u.Email, Name: u.Name})
+		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, u.ID, hash,
+			mail.Notice{Kind: mail.KindVerifyEmail, To: u.Email})
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("sign up: %w", err)

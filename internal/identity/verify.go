@@ -15,9 +15,16 @@ import (
 
 // VerifyEmail spends a verification token and marks the user's address
 // verified. ErrTokenInvalid for a token that is unknown, used or expired,
-// whose user is disabled, or that was mailed to an address the user no
-// longer has.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
+// whose user is disabled or verified already, or that was mailed to an
+// address the user no longer has.
+//
+// The link proves the address, not the password: a password stays only if
+// the token was mailed by the sign-up that chose it and it has not changed
+// since. Otherwise (the link was resent, or someone else signed up with
+// the address first and set one) the password is removed, and the user
+// sets one signed in (or by reset). revoke ends every session of the user
+// before the commit, so whoever opened the account beforehand is out.
+func (s *Service) VerifyEmail(ctx context.Context, token string, revoke RevokeFunc) (User, error) {
 	hash, ok := tokenHash(token)
 	if !ok {
 		return User{}, ErrTokenInvalid
@@ -35,16 +42,26 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (User, error) {
 		if n == 0 {
 			return ErrTokenInvalid
 		}
+		current, err := q.CurrentPasswordHash(ctx, t.UserID)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		if err == nil && (!t.TokenPasswordHash.Valid || t.TokenPasswordHash.String != current) {
+			if err := q.DeletePasswordCredential(ctx, t.UserID); err != nil {
+				return fmt.Errorf("remove an unproven password: %w", err)
+			}
+		}
 		row, err := q.GetUserByID(ctx, t.UserID)
 		if err != nil {
 			return fmt.Errorf("get user: %w", err)
 		}
 		u = userFromRow(row)
-		return nil
+		return runRevoke(ctx, revoke, u.ID)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("verify email: %w", err)
 	}
+	s.revokeAgain(ctx, revoke, u.ID)
 	return u, nil
 }
 
@@ -85,8 +102,10 @@ func (s *Service) resendVerification(ctx context.Context, email string) error {
 		if u.DisabledAt != nil || u.EmailVerifiedAt != nil {
 			return nil
 		}
-		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, u.ID,
-			mail.Notice{Kind: mail.KindVerifyEmail, To: u.Email, Name: u.Name})
+		// No password binding: whoever asks for the resend need not be
+		// whoever chose the password (VerifyEmail removes it).
+		return s.issueToken(ctx, tx, q, PurposeVerifyEmail, u.ID, "",
+			mail.Notice{Kind: mail.KindVerifyEmail, To: u.Email})
 	})
 }
 

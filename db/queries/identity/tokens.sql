@@ -1,13 +1,19 @@
 -- name: CreateAccountToken :exec
 -- The lifetime is counted on the database's clock, like the expiry check.
-INSERT INTO account_tokens (token_hash, purpose, user_id, email, expires_at)
-VALUES (@token_hash, @purpose, @user_id, @email, now() + make_interval(secs => @ttl_seconds::int));
+INSERT INTO account_tokens (token_hash, purpose, user_id, email, password_hash, expires_at)
+VALUES (@token_hash, @purpose, @user_id, @email, sqlc.narg(password_hash), now() + make_interval(secs => @ttl_seconds::int));
 
 -- name: DeleteUserTokens :exec
 -- Voids a user's outstanding tokens of one purpose: a new link replaces the
--- old ones, and a reset or change ends the links that could undo it.
+-- old ones.
 DELETE FROM account_tokens
 WHERE user_id = @user_id AND purpose = @purpose;
+
+-- name: DeleteAllUserTokens :exec
+-- Voids every outstanding link of a user: a password reset or change ends
+-- whatever someone holding an old mail could still do.
+DELETE FROM account_tokens
+WHERE user_id = @user_id;
 
 -- name: PeekAccountToken :one
 -- A live token and its user, without consuming it: the caller checks the
@@ -25,9 +31,9 @@ WHERE t.token_hash = @token_hash AND t.purpose = @purpose AND t.expires_at > now
 WITH spent AS (
     DELETE FROM account_tokens
     WHERE token_hash = @token_hash AND purpose = @purpose
-    RETURNING user_id, email, expires_at
+    RETURNING user_id, email, password_hash, expires_at
 )
-SELECT s.user_id, s.email AS token_email, u.email, u.name, u.disabled_at
+SELECT s.user_id, s.email AS token_email, s.password_hash AS token_password_hash, u.email, u.name, u.disabled_at
 FROM spent s
 JOIN users u ON u.id = s.user_id
 WHERE s.expires_at > now();
@@ -39,10 +45,18 @@ WHERE token_hash IN (
 );
 
 -- name: MarkEmailVerified :execrows
--- Only while the address is still the one the token was mailed to.
+-- Only while the address is still the one the token was mailed to, and
+-- not verified yet: no row when it was (a second link is spent for
+-- nothing).
 UPDATE users
-SET email_verified_at = coalesce(email_verified_at, now())
-WHERE id = @id AND lower(email) = lower(@email) AND disabled_at IS NULL;
+SET email_verified_at = now()
+WHERE id = @id AND lower(email) = lower(@email) AND disabled_at IS NULL AND email_verified_at IS NULL;
+
+-- name: CurrentPasswordHash :one
+SELECT hash FROM password_credentials WHERE user_id = @user_id;
+
+-- name: DeletePasswordCredential :exec
+DELETE FROM password_credentials WHERE user_id = @user_id;
 
 -- name: ChangeEmail :execrows
 UPDATE users

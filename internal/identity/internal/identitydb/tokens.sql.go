@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const changeEmail = `-- name: ChangeEmail :execrows
@@ -35,9 +36,9 @@ const consumeAccountToken = `-- name: ConsumeAccountToken :one
 WITH spent AS (
     DELETE FROM account_tokens
     WHERE token_hash = $1 AND purpose = $2
-    RETURNING user_id, email, expires_at
+    RETURNING user_id, email, password_hash, expires_at
 )
-SELECT s.user_id, s.email AS token_email, u.email, u.name, u.disabled_at
+SELECT s.user_id, s.email AS token_email, s.password_hash AS token_password_hash, u.email, u.name, u.disabled_at
 FROM spent s
 JOIN users u ON u.id = s.user_id
 WHERE s.expires_at > now()
@@ -49,11 +50,12 @@ type ConsumeAccountTokenParams struct {
 }
 
 type ConsumeAccountTokenRow struct {
-	UserID     uuid.UUID
-	TokenEmail string
-	Email      string
-	Name       string
-	DisabledAt *time.Time
+	UserID            uuid.UUID
+	TokenEmail        string
+	TokenPasswordHash pgtype.Text
+	Email             string
+	Name              string
+	DisabledAt        *time.Time
 }
 
 // Spends a token: the row is gone whatever happens next in the caller's
@@ -65,6 +67,7 @@ func (q *Queries) ConsumeAccountToken(ctx context.Context, arg ConsumeAccountTok
 	err := row.Scan(
 		&i.UserID,
 		&i.TokenEmail,
+		&i.TokenPasswordHash,
 		&i.Email,
 		&i.Name,
 		&i.DisabledAt,
@@ -73,16 +76,17 @@ func (q *Queries) ConsumeAccountToken(ctx context.Context, arg ConsumeAccountTok
 }
 
 const createAccountToken = `-- name: CreateAccountToken :exec
-INSERT INTO account_tokens (token_hash, purpose, user_id, email, expires_at)
-VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))
+INSERT INTO account_tokens (token_hash, purpose, user_id, email, password_hash, expires_at)
+VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::int))
 `
 
 type CreateAccountTokenParams struct {
-	TokenHash  []byte
-	Purpose    string
-	UserID     uuid.UUID
-	Email      string
-	TtlSeconds int32
+	TokenHash    []byte
+	Purpose      string
+	UserID       uuid.UUID
+	Email        string
+	PasswordHash pgtype.Text
+	TtlSeconds   int32
 }
 
 // The lifetime is counted on the database's clock, like the expiry check.
@@ -92,6 +96,7 @@ func (q *Queries) CreateAccountToken(ctx context.Context, arg CreateAccountToken
 		arg.Purpose,
 		arg.UserID,
 		arg.Email,
+		arg.PasswordHash,
 		arg.TtlSeconds,
 	)
 	return err
@@ -125,6 +130,29 @@ func (q *Queries) CreateUserIfNew(ctx context.Context, arg CreateUserIfNewParams
 	return i, err
 }
 
+const currentPasswordHash = `-- name: CurrentPasswordHash :one
+SELECT hash FROM password_credentials WHERE user_id = $1
+`
+
+func (q *Queries) CurrentPasswordHash(ctx context.Context, userID uuid.UUID) (string, error) {
+	row := q.db.QueryRow(ctx, currentPasswordHash, userID)
+	var hash string
+	err := row.Scan(&hash)
+	return hash, err
+}
+
+const deleteAllUserTokens = `-- name: DeleteAllUserTokens :exec
+DELETE FROM account_tokens
+WHERE user_id = $1
+`
+
+// Voids every outstanding link of a user: a password reset or change ends
+// whatever someone holding an old mail could still do.
+func (q *Queries) DeleteAllUserTokens(ctx context.Context, userID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteAllUserTokens, userID)
+	return err
+}
+
 const deleteExpiredAccountTokens = `-- name: DeleteExpiredAccountTokens :execrows
 DELETE FROM account_tokens
 WHERE token_hash IN (
@@ -140,6 +168,15 @@ func (q *Queries) DeleteExpiredAccountTokens(ctx context.Context, batch int32) (
 	return result.RowsAffected(), nil
 }
 
+const deletePasswordCredential = `-- name: DeletePasswordCredential :exec
+DELETE FROM password_credentials WHERE user_id = $1
+`
+
+func (q *Queries) DeletePasswordCredential(ctx context.Context, userID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deletePasswordCredential, userID)
+	return err
+}
+
 const deleteUserTokens = `-- name: DeleteUserTokens :exec
 DELETE FROM account_tokens
 WHERE user_id = $1 AND purpose = $2
@@ -151,7 +188,7 @@ type DeleteUserTokensParams struct {
 }
 
 // Voids a user's outstanding tokens of one purpose: a new link replaces the
-// old ones, and a reset or change ends the links that could undo it.
+// old ones.
 func (q *Queries) DeleteUserTokens(ctx context.Context, arg DeleteUserTokensParams) error {
 	_, err := q.db.Exec(ctx, deleteUserTokens, arg.UserID, arg.Purpose)
 	return err
@@ -173,8 +210,8 @@ func (q *Queries) GetPasswordHash(ctx context.Context, userID uuid.UUID) (string
 
 const markEmailVerified = `-- name: MarkEmailVerified :execrows
 UPDATE users
-SET email_verified_at = coalesce(email_verified_at, now())
-WHERE id = $1 AND lower(email) = lower($2) AND disabled_at IS NULL
+SET email_verified_at = now()
+WHERE id = $1 AND lower(email) = lower($2) AND disabled_at IS NULL AND email_verified_at IS NULL
 `
 
 type MarkEmailVerifiedParams struct {
@@ -182,7 +219,9 @@ type MarkEmailVerifiedParams struct {
 	Email string
 }
 
-// Only while the address is still the one the token was mailed to.
+// Only while the address is still the one the token was mailed to, and
+// not verified yet: no row when it was (a second link is spent for
+// nothing).
 func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedParams) (int64, error) {
 	result, err := q.db.Exec(ctx, markEmailVerified, arg.ID, arg.Email)
 	if err != nil {
