@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"io/fs"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // SetRootCAs makes s trust the certificates of pool's holders (a test
@@ -20,3 +22,9 @@ func NewRendererFS(fsys fs.FS, product, baseURL string) (*Renderer, error) {
 
 // HumanDuration is humanDuration.
 func HumanDuration(d time.Duration) string { return humanDuration(d) }
+
+// StartTLSPolicy is the STARTTLS policy MAIL_URL raw sets.
+func StartTLSPolicy(raw string) (gomail.TLSPolicy, error) {
+	s, err := parseMailURL(raw)
+	return s.starttls, err
+}

@@ -3,10 +3,13 @@ package mail
 import (
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Default ports: submission with STARTTLS (RFC 6409) and implicit TLS (RFC 8314).
@@ -19,13 +22,19 @@ const (
 type server struct {
 	host        string
 	port        int
-	implicitTLS bool // smtps: TLS from the first byte; smtp: STARTTLS when offered
-	username    string
-	password    string
+	implicitTLS bool // smtps: TLS from the first byte; smtp: STARTTLS (see starttls)
+	// starttls is smtp://'s policy: required (the default), or, for a
+	// loopback relay, used when offered; off with disable_starttls=true,
+	// for a relay on a private network that speaks no TLS (docker
+	// compose's Mailpit).
+	starttls gomail.TLSPolicy
+	username string
+	password string
 }
 
 // parseMailURL reads MAIL_URL: smtp://[user:pass@]host[:port] or
-// smtps://[user:pass@]host[:port]. Errors name MAIL_URL and never quote the
+// smtps://[user:pass@]host[:port]; smtp:// may end in
+// ?disable_starttls=true (and then has no user). Errors name MAIL_URL and never quote the
 // URL: it may hold a password, and a mistyped one can land in any part of a
 // URL that failed to parse.
 func parseMailURL(raw string) (server, error) {
@@ -52,10 +61,25 @@ func parseMailURL(raw string) (server, error) {
 		return server{}, errors.New("MAIL_URL: want smtp://host, not smtp:host")
 	case u.Hostname() == "":
 		return server{}, errors.New("MAIL_URL: host is missing")
-	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+	case u.Path != "" && u.Path != "/", u.ForceQuery, u.Fragment != "":
 		return server{}, errors.New("MAIL_URL: must have no path, query or fragment")
 	}
 	s.host = u.Hostname()
+	s.starttls = gomail.TLSMandatory
+	if ip := net.ParseIP(s.host); s.implicitTLS || s.host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		// smtps is TLS already; a relay on this machine has nothing to
+		// intercept.
+		s.starttls = gomail.TLSOpportunistic
+	}
+	switch q := u.RawQuery; {
+	case q == "":
+	case q == "disable_starttls=true" && !s.implicitTLS && u.User == nil:
+		s.starttls = gomail.NoTLS
+	case q == "disable_starttls=true":
+		return server{}, errors.New("MAIL_URL: disable_starttls=true is for smtp:// without a user (credentials only travel over TLS)")
+	default:
+		return server{}, errors.New("MAIL_URL: the only query is disable_starttls=true")
+	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {

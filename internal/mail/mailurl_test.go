@@ -1,6 +1,7 @@
 package mail_test
 
 import (
+	gomail "github.com/wneessen/go-mail"
 	"strings"
 	"testing"
 
@@ -42,7 +43,9 @@ func TestNewSenderRefusesURLs(t *testing.T) {
 		{"port too big", "smtp://smtp.example.com:70000", "port"},
 		{"port not a number", "smtp://u:" + password + "@smtp.example.com:x25", "MAIL_URL"},
 		{"path", "smtp://smtp.example.com/inbox", "no path"},
-		{"query", "smtp://u:" + password + "@smtp.example.com?tls=1", "no path, query"},
+		{"query", "smtp://u:" + password + "@smtp.example.com?tls=1", "the only query"},
+		{"plain with a password", "smtp://u:" + password + "@smtp.example.com?disable_starttls=true", "credentials only travel over TLS"},
+		{"plain smtps", "smtps://smtp.example.com?disable_starttls=true", "for smtp://"},
 		{"fragment", "smtp://smtp.example.com#x", "fragment"},
 		{"user without password", "smtp://user@smtp.example.com", "without a password"},
 		{"empty password", "smtp://user:@smtp.example.com", "without a password"},
@@ -102,6 +105,28 @@ func TestMessageID(t *testing.T) {
 	for _, tt := range tests {
 		if got := s.MessageID(tt.key); got != tt.want {
 			t.Errorf("MessageID(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestMailURLStartTLSPolicy(t *testing.T) {
+	tests := []struct {
+		url  string
+		want gomail.TLSPolicy
+	}{
+		{"smtp://smtp.example.com", gomail.TLSMandatory},
+		{"smtp://u:p@smtp.example.com:2525", gomail.TLSMandatory},
+		{"smtp://10.0.0.5:25", gomail.TLSMandatory},
+		{"smtp://127.0.0.1:1025", gomail.TLSOpportunistic},
+		{"smtp://[::1]:1025", gomail.TLSOpportunistic},
+		{"smtp://localhost:1025", gomail.TLSOpportunistic},
+		{"smtp://mailpit:1025?disable_starttls=true", gomail.NoTLS},
+		{"smtps://u:p@smtp.example.com", gomail.TLSOpportunistic},
+	}
+	for _, tt := range tests {
+		got, err := mail.StartTLSPolicy(tt.url)
+		if err != nil || got != tt.want {
+			t.Errorf("StartTLSPolicy(%q) = %v, %v; want %v", tt.url, got, err, tt.want)
 		}
 	}
 }

@@ -48,12 +48,13 @@ type Sender struct {
 // Sender; it does not connect.
 //
 // rawURL is smtp://[user:password@]host[:port] (port 587 by default;
-// STARTTLS when the server offers it, plain otherwise, so a local catcher
-// without TLS works) or smtps://[user:password@]host[:port] (TLS from the
-// start, port 465 by default). With a user, the Sender authenticates with
-// the best mechanism the server offers; without TLS it never sends the
-// password itself (only challenge-response mechanisms such as CRAM-MD5), so
-// a relay that wants PLAIN or LOGIN must offer STARTTLS or use smtps.
+// STARTTLS required, except for a loopback relay, where it is used when
+// offered so a local catcher without TLS works, and with
+// ?disable_starttls=true, which allows no user) or
+// smtps://[user:password@]host[:port] (TLS from the start, port 465 by
+// default). With a user, the Sender authenticates with the best mechanism
+// the server offers; without TLS (loopback only) it never sends the
+// password itself (only challenge-response mechanisms such as CRAM-MD5).
 func NewSender(rawURL, from string) (*Sender, error) {
 	srv, err := parseMailURL(rawURL)
 	if err != nil {
@@ -126,11 +127,11 @@ func (s *Sender) client(ctx context.Context) (*gomail.Client, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(s.srv.port),
 		gomail.WithTimeout(s.timeout),
-		// smtp: STARTTLS when offered. smtps: the connection is TLS
+		// smtp: STARTTLS as MAIL_URL says (parseMailURL). smtps: the connection is TLS
 		// already, which go-mail sees, so it offers no STARTTLS and
 		// counts the connection as encrypted when choosing an AUTH
 		// mechanism.
-		gomail.WithTLSPolicy(gomail.TLSOpportunistic),
+		gomail.WithTLSPolicy(s.srv.starttls),
 		gomail.WithTLSConfig(tlsConfig),
 		gomail.WithDialContextFunc(s.dialer(ctx, tlsConfig)),
 	}
