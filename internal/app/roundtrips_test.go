@@ -22,9 +22,12 @@ import (
 // caller (one identity query: the user, the current tenant and the role).
 // A tenant-scoped read is the session read, one pipeline that holds BEGIN,
 // the tenant setting, the membership check and the handler's query, and
-// COMMIT. A write is the same with its statement in that pipeline; each
-// further statement of a handler adds one. Naming the tenant by slug adds
-// the query that resolves it (an id or the session's tenant needs none).
+// COMMIT. A write needs a permission that not every role holds
+// (tenancy.Require), decided from the role before the handler's first
+// statement runs: the pipeline (BEGIN, the setting, the membership check)
+// goes alone, then the write, then COMMIT; each further statement of a
+// handler adds one. Naming the tenant by slug adds the query that resolves
+// it (an id or the session's tenant needs none).
 func TestRoundTripBudgets(t *testing.T) {
 	for _, store := range apptest.Stores() {
 		t.Run(store, func(t *testing.T) {
@@ -68,7 +71,7 @@ func TestRoundTripBudgets(t *testing.T) {
 				{"list, X-Tenant id", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.ID)}, http.StatusOK, plus(session, 0, 2)},
 				{"list, path id", "GET", "/api/t/" + tn.ID + "/projects", nil, nil, http.StatusOK, plus(session, 0, 2)},
 				{"list, X-Tenant slug", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.Slug)}, http.StatusOK, plus(session, 1, 2)},
-				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 2)},
+				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 3)},
 				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2)},
 			}
 			for _, tt := range tests {

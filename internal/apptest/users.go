@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
 )
 
 // Password is every Signup user's password.
@@ -54,6 +56,15 @@ func (u User) CreateTenant(name string) Tenant {
 	}
 	r.Decode(t, &got)
 	return got.Tenant
+}
+
+// AddMember gives u role in tn, through identity's API (an operator's
+// act, like MarkEmailVerified in Signup).
+func (e *Env) AddMember(tn Tenant, u User, role identity.Role) {
+	e.T.Helper()
+	if err := e.App.Identity.AddMember(e.T.Context(), uuid.MustParse(tn.ID), uuid.MustParse(u.ID), role); err != nil {
+		e.T.Fatalf("apptest: make %s %s of %s: %v", u.Email, role, tn.Slug, err)
+	}
 }
 
 // unique makes a unique slug and email local part from name: its letters

@@ -16,20 +16,22 @@ import (
 	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
 )
 
-// Role is a user's role in a tenant.
+// Role is a user's role in a tenant. What each role may do is tenancy's
+// permission table (tenancy.Allows).
 type Role string
 
-// The roles a membership can have.
+// The roles a membership can have, from the most to the least rights.
 const (
 	RoleOwner  Role = "owner"
 	RoleAdmin  Role = "admin"
 	RoleMember Role = "member"
+	RoleViewer Role = "viewer"
 )
 
 // Valid reports whether r is one of the defined roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleOwner, RoleAdmin, RoleMember:
+	case RoleOwner, RoleAdmin, RoleMember, RoleViewer:
 		return true
 	}
 	return false

@@ -10,5 +10,7 @@
 // tenancy.DB(ctx), the request's tenant transaction, so Postgres RLS scopes
 // it; outside a tenant transaction every call fails closed. Its generated
 // queries live in internal/projects/internal/projectsdb, which no other
-// package can import.
+// package can import. Every operation first checks the caller's role
+// (tenancy.Require, 403 forbidden): every role reads, member and above
+// create and edit, admin and above delete.
 package projects

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantkit/tenantkit/internal/apptest"
+	"github.com/tenantkit/tenantkit/internal/identity"
 )
 
 // postRow creates a row through the API and returns its id.
@@ -87,6 +88,32 @@ func TestHTTP(t *testing.T) {
 	}
 	if rows, _ := bob.Must(http.StatusOK, "GET", "/api/projects", nil, apptest.InTenant(bobco)).JSON(t)["projects"].([]any); len(rows) != 0 {
 		t.Errorf("bob lists %d projects in his own tenant, want 0", len(rows))
+	}
+
+	// Roles (tenancy.Require): a viewer reads and writes nothing, a member
+	// writes and deletes nothing; each refusal is 403 forbidden and
+	// changes nothing. (internal/app's role matrix walks every role.)
+	viewer, member := e.Signup("viewer"), e.Signup("member")
+	e.AddMember(acme, viewer, identity.RoleViewer)
+	e.AddMember(acme, member, identity.RoleMember)
+	before := rowOf(t, viewer.Must(http.StatusOK, "GET", path, nil, inAcme), "project")
+	viewer.Must(http.StatusOK, "GET", "/api/projects", nil, inAcme)
+	for _, tc := range []struct {
+		who          apptest.User
+		method, path string
+		body         any
+	}{
+		{viewer, "POST", "/api/projects", map[string]any{"name": "Apollo"}},
+		{viewer, "PATCH", path, map[string]any{}},
+		{viewer, "DELETE", path, nil},
+		{member, "DELETE", path, nil},
+	} {
+		if r := tc.who.Do(tc.method, tc.path, tc.body, inAcme); r.Status != http.StatusForbidden || r.Code(t) != "forbidden" {
+			t.Errorf("%s: %s %s: %d %s, want 403 forbidden", tc.who.Email, tc.method, tc.path, r.Status, r.Body)
+		}
+	}
+	if after := rowOf(t, alice.Must(http.StatusOK, "GET", path, nil, inAcme), "project"); !cmp.Equal(after, before) {
+		t.Errorf("after the refused requests: %v, want %v", after, before)
 	}
 
 	alice.Must(http.StatusNoContent, "DELETE", path, nil, inAcme)

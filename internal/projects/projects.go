@@ -55,18 +55,24 @@ type Service struct{}
 // NewService returns a Service.
 func NewService() *Service { return &Service{} }
 
-// queries returns tx-bound queries and the tenant of the request.
-func queries(ctx context.Context) (*projectsdb.Queries, tenancy.Scope, error) {
+// queries checks that the caller's role holds p (tenancy.Require: 403
+// forbidden if not) and returns tx-bound queries and the tenant of the
+// request. Each method calls it first, so nothing runs unpermitted.
+func queries(ctx context.Context, p tenancy.Permission) (*projectsdb.Queries, tenancy.Scope, error) {
 	scope, ok := tenancy.FromContext(ctx)
 	if !ok {
 		return nil, tenancy.Scope{}, tenancy.ErrNoTenant
+	}
+	if err := tenancy.Require(ctx, p); err != nil {
+		return nil, tenancy.Scope{}, err
 	}
 	return projectsdb.New(tenancy.DB(ctx)), scope, nil
 }
 
 // List returns up to limit projects after the one at after, oldest first.
+// Every role may list (PermRead).
 func (s *Service) List(ctx context.Context, after httpapi.Key, limit int) ([]Project, error) {
-	q, scope, err := queries(ctx)
+	q, scope, err := queries(ctx, tenancy.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +89,10 @@ func (s *Service) List(ctx context.Context, after httpapi.Key, limit int) ([]Pro
 	return out, nil
 }
 
-// Create adds a project, created by the calling user.
+// Create adds a project, created by the calling user; member and above
+// (PermWrite).
 func (s *Service) Create(ctx context.Context, in Input) (Project, error) {
-	q, scope, err := queries(ctx)
+	q, scope, err := queries(ctx, tenancy.PermWrite)
 	if err != nil {
 		return Project{}, err
 	}
@@ -104,9 +111,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Project, error) {
 	return Project(r), nil
 }
 
-// Get returns one project.
+// Get returns one project; every role may (PermRead).
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
-	q, scope, err := queries(ctx)
+	q, scope, err := queries(ctx, tenancy.PermRead)
 	if err != nil {
 		return Project{}, err
 	}
@@ -117,9 +124,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Project, error) {
 	return Project(r), nil
 }
 
-// Update changes the fields of a project that p sets.
+// Update changes the fields of a project that p sets; member and above
+// (PermWrite).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (Project, error) {
-	q, scope, err := queries(ctx)
+	q, scope, err := queries(ctx, tenancy.PermWrite)
 	if err != nil {
 		return Project{}, err
 	}
@@ -140,9 +148,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (Project, e
 	return Project(r), nil
 }
 
-// Delete removes a project.
+// Delete removes a project; admin and above (PermDelete).
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	q, scope, err := queries(ctx)
+	q, scope, err := queries(ctx, tenancy.PermDelete)
 	if err != nil {
 		return err
 	}

@@ -22,4 +22,7 @@
 //   - Tenant tables are reached only through DB(ctx), which is the tenant
 //     transaction; without one it fails every call (ErrNoTenant). Domain
 //     packages never hold a pool.
+//   - What a member may do is one table, role by role (permissions.go).
+//     Require(ctx, p) checks it at the top of an operation and fails
+//     closed: ErrForbidden for a role without p, an error outside Run.
 package tenancy

@@ -1,0 +1,163 @@
+package app_test
+
+import (
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+
+	"github.com/tenantkit/tenantkit/internal/apptest"
+	httpapi "github.com/tenantkit/tenantkit/internal/http"
+	"github.com/tenantkit/tenantkit/internal/identity"
+)
+
+// matrixRoles are the columns of the role matrix.
+var matrixRoles = [4]identity.Role{identity.RoleOwner, identity.RoleAdmin, identity.RoleMember, identity.RoleViewer}
+
+// roleRoute is a row of the role matrix: a tenant-scoped route and the
+// status each role gets from it.
+type roleRoute struct {
+	method, route string // as the router has it under /api
+	// request returns a fresh request to the route (the path with its ids,
+	// the body) and a check that a refused request changed nothing; it may
+	// create rows as the owner first.
+	request func(t *testing.T) (path string, body any, unchanged func(t *testing.T))
+	want    [4]int // owner, admin, member, viewer; 403 means forbidden
+}
+
+// TestRoleMatrix (issue 10) walks every tenant-scoped route × every role
+// over HTTP: a role the permission table allows gets the route's success,
+// any other 403 forbidden, and its request changes nothing. A route the app
+// serves in a tenant without a row here fails the test, except those of
+// components that `make table` wrote after the example: their own
+// http_test.go checks their roles the same way.
+func TestRoleMatrix(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	owner := e.Signup("owner")
+	acme := owner.CreateTenant("Acme")
+	inAcme := apptest.InTenant(acme)
+	users := map[identity.Role]apptest.User{identity.RoleOwner: owner}
+	for _, role := range matrixRoles[1:] {
+		u := e.Signup(string(role))
+		e.AddMember(acme, u, role)
+		users[role] = u
+	}
+
+	// newProject creates a project as the owner and returns its path and
+	// a check that it is still as it was.
+	newProject := func(t *testing.T) (string, func(t *testing.T)) {
+		t.Helper()
+		path := "/api/projects/" + createProject(t, owner, acme, "p-"+uuid.NewString()[:8])
+		before := owner.Must(http.StatusOK, "GET", path, nil, inAcme).JSON(t)
+		return path, func(t *testing.T) {
+			t.Helper()
+			if after := owner.Do("GET", path, nil, inAcme); after.Status != http.StatusOK || !cmp.Equal(after.JSON(t), before) {
+				t.Errorf("%s changed: %d %s, was %v", path, after.Status, after.Body, before)
+			}
+		}
+	}
+	nothing := func(*testing.T) {} // reads change nothing to check
+
+	matrix := []roleRoute{
+		{"GET", "/api/members", func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/members", nil, nothing
+		}, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/projects", func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/projects", nil, nothing
+		}, [4]int{200, 200, 200, 200}},
+		{"POST", "/api/projects", func(t *testing.T) (string, any, func(*testing.T)) {
+			name := "new-" + uuid.NewString()[:8]
+			return "/api/projects", map[string]string{"name": name}, func(t *testing.T) {
+				t.Helper()
+				for _, p := range owner.Must(http.StatusOK, "GET", "/api/projects?limit=500", nil, inAcme).JSON(t)["projects"].([]any) {
+					if p.(map[string]any)["name"] == name {
+						t.Errorf("a refused POST created %v", p)
+					}
+				}
+			}
+		}, [4]int{201, 201, 201, 403}},
+		{"GET", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
+			path, _ := newProject(t)
+			return path, nil, nothing
+		}, [4]int{200, 200, 200, 200}},
+		{"PATCH", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
+			path, unchanged := newProject(t)
+			return path, map[string]string{"name": "renamed-" + uuid.NewString()[:8]}, unchanged
+		}, [4]int{200, 200, 200, 403}},
+		{"DELETE", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
+			path, unchanged := newProject(t)
+			return path, nil, unchanged
+		}, [4]int{204, 204, 403, 403}},
+	}
+
+	for _, rr := range matrix {
+		for i, role := range matrixRoles {
+			t.Run(rr.method+" "+rr.route+"/"+string(role), func(t *testing.T) {
+				path, body, unchanged := rr.request(t)
+				r := users[role].Do(rr.method, path, body, inAcme)
+				want := rr.want[i]
+				if r.Status != want {
+					t.Fatalf("%s %s as %s: %d %s, want %d", rr.method, path, role, r.Status, r.Body, want)
+				}
+				if want == http.StatusForbidden {
+					if code := r.Code(t); code != "forbidden" {
+						t.Errorf("%s %s as %s: code %q, want forbidden", rr.method, path, role, code)
+					}
+					unchanged(t)
+				}
+			})
+		}
+	}
+
+	t.Run("every tenant-scoped route has a row", func(t *testing.T) {
+		have := map[string]bool{}
+		for _, rr := range matrix {
+			have[rr.method+" "+rr.route] = true
+		}
+		generated := generatedPaths(t)
+		var missing []string
+		err := e.App.Server.Walk(func(method, route string) error {
+			rest, ok := strings.CutPrefix(route, "/api/t/{tenant}/")
+			if !ok {
+				return nil // not tenant-scoped
+			}
+			route = "/api/" + rest
+			if have[method+" "+route] {
+				delete(have, method+" "+route)
+				return nil
+			}
+			if !slices.ContainsFunc(generated, func(p string) bool { return route == p || strings.HasPrefix(route, p+"/") }) {
+				missing = append(missing, method+" "+route)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(missing) > 0 {
+			t.Errorf("tenant-scoped routes without a row in the role matrix: %v", missing)
+		}
+		if len(have) > 0 {
+			t.Errorf("rows in the role matrix for routes the app does not serve in a tenant: %v", have)
+		}
+	})
+}
+
+// generatedComponent matches the comment `make table` writes above a
+// component's path items in openapi.yaml, and its first path.
+var generatedComponent = regexp.MustCompile(`(?m)^  # \w+: internal/\w+, written by\n  #   make table .*\n\n  (/\S+):$`)
+
+// generatedPaths returns, under /api, the paths of the components that
+// `make table` added to openapi.yaml (not the example, projects).
+func generatedPaths(t *testing.T) []string {
+	t.Helper()
+	var paths []string
+	for _, m := range generatedComponent.FindAllStringSubmatch(string(httpapi.OpenAPI()), -1) {
+		paths = append(paths, "/api"+m[1])
+	}
+	return paths
+}
