@@ -56,7 +56,7 @@ func (s *Service) Members(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]M
 // ErrTenantNotFound, ErrUserNotFound, or ErrAlreadyMember.
 func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, role Role) error {
 	if !role.Valid() {
-		return validation.Errors{{Field: "role", Detail: "must be owner, admin or member"}}
+		return validation.Errors{{Field: "role", Detail: "must be owner, admin, member or viewer"}}
 	}
 	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		return mapDBError(q.CreateMembership(ctx, identitydb.CreateMembershipParams{

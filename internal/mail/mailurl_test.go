@@ -1,9 +1,10 @@
 package mail_test
 
 import (
-	gomail "github.com/wneessen/go-mail"
 	"strings"
 	"testing"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/tenantkit/tenantkit/internal/mail"
 )
