@@ -393,3 +393,23 @@ func TestMailBudgetPerAddress(t *testing.T) {
 		t.Errorf("%d mails to one address, want the budget of 2", got)
 	}
 }
+
+// Wrong current passwords are failed logins to the account: a stolen
+// session guesses no faster than the login form allows.
+func TestReauthGuessesCountAsFailedLogins(t *testing.T) {
+	e := newMailEnv(t, func(c *app.Config) { c.RateLimits.LoginPerAccount = 2 })
+	u := e.Signup("Guessed")
+	for range 2 {
+		r := u.Do("POST", "/api/me/password", map[string]string{"current_password": "a wrong guess", "new_password": "a stolen passphrase"})
+		if r.Status != http.StatusForbidden || r.Code(t) != "wrong_password" {
+			t.Fatalf("wrong current password: %d %s", r.Status, r.Body)
+		}
+	}
+	r := u.Do("POST", "/api/me/password", map[string]string{"current_password": apptest.Password, "new_password": "a stolen passphrase"})
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("third try, right password: %d %s; want 429", r.Status, r.Body)
+	}
+	if r := e.Client().Do("POST", "/api/auth/login", map[string]string{"email": u.Email, "password": apptest.Password}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("login from the same client after the guesses: %d; want 429", r.Status)
+	}
+}

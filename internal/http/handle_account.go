@@ -226,7 +226,7 @@ func (s *Server) handleConfirmEmail() Handler {
 }
 
 // reauthenticate admits a sensitive change: password is the caller's
-// current password, checked (its failures limited like logins, per
+// current password, checked (its failures count as failed logins to the
 // account), or nil, when the session's login must be within the re-auth
 // window. It returns the user and session ids.
 func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, password *string) (uuid.UUID, uuid.UUID, error) {
@@ -240,21 +240,23 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, password
 		}
 		return sess.UserID, sess.ID, nil
 	}
-	key := counterKey("reauth", sess.UserID.String())
-	n, err := s.limits.clientFailures.add(key, 1)
+	// The password is guessed against the same budget as a login to the
+	// account (RateLimits: per client, and the account-wide slowdown), so
+	// a stolen session guesses no faster than anyone at the login form.
+	u, err := s.identity.User(r.Context(), sess.UserID)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
-	if n > s.limits.perClient {
-		_, _ = s.limits.clientFailures.add(key, -1)
-		s.metrics.RateLimited(observe.LimitLoginPerAccount)
-		w.Header().Set("Retry-After", strconv.Itoa(int(time.Minute.Seconds())))
-		return uuid.Nil, uuid.Nil, errRateLimited
+	attempt, err := s.startLogin(w, r, u.Email)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
 	}
 	err = s.identity.CheckPassword(r.Context(), sess.UserID, *password)
-	if !errors.Is(err, identity.ErrWrongPassword) {
-		_, _ = s.limits.clientFailures.add(key, -1) // only wrong passwords count
+	settled := err
+	if errors.Is(err, identity.ErrWrongPassword) {
+		settled = identity.ErrInvalidCredentials // counted as a failed login
 	}
+	s.endLogin(r, attempt, settled)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
