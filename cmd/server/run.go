@@ -17,6 +17,7 @@ commands:
   worker                    work jobs (mail, periodic cleanups) without serving HTTP
   migrate up|down|status    manage the schema as the owner role (DATABASE_URL)
   users disable EMAIL       disable a user and revoke all their sessions
+  users verify EMAIL        mark a user's address verified (the mail never arrived)
   healthcheck               exit 0 when the local server's /healthz answers 200
 
 Configuration comes from the environment; see README.md.`

@@ -12,17 +12,22 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/database"
+	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/session"
 )
 
-// users runs `users disable EMAIL`: the user can no longer sign in or act in
-// any tenant, and every session of theirs is revoked, so their very next
-// request is refused. It connects as the runtime role, like serve, and
-// revokes through the session store its own configuration names, so it
-// refuses to run unless that is the store serve recorded (checkSessionStore).
+// users runs the operators' user commands, as the runtime role, like serve:
+//
+//   - `users disable EMAIL`: the user can no longer sign in or act in any
+//     tenant, and every session of theirs is revoked, so their very next
+//     request is refused. It revokes through the session store its own
+//     configuration names, so it refuses to run unless that is the store
+//     serve recorded (checkSessionStore).
+//   - `users verify EMAIL`: marks the user's address verified, for an
+//     operator who confirmed it another way (the mail never arrives).
 func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log *slog.Logger) error {
-	if len(args) != 2 || args[0] != "disable" {
-		return fmt.Errorf("usage: server users disable EMAIL")
+	if len(args) != 2 || (args[0] != "disable" && args[0] != "verify") {
+		return fmt.Errorf("usage: server users disable|verify EMAIL")
 	}
 	if err := requireURL("APP_DATABASE_URL", cfg.AppDatabaseURL); err != nil {
 		return err
@@ -32,6 +37,9 @@ func users(ctx context.Context, cfg config, args []string, stdout io.Writer, log
 		return fmt.Errorf("APP_DATABASE_URL: %w", err)
 	}
 	defer pool.Close()
+	if args[0] == "verify" {
+		return verifyUser(ctx, pool, args[1], stdout, log)
+	}
 	if err := checkSessionStore(ctx, cfg, pool); err != nil {
 		return err
 	}
@@ -83,5 +91,24 @@ func checkSessionStore(ctx context.Context, cfg config, pool *pgxpool.Pool) erro
 		return fmt.Errorf("refusing to run: the server uses %s (recorded %s), but this command has %s and would revoke no session; run it with the server's SESSION_STORE, REDIS_KEY_PREFIX and REDIS_URL",
 			recorded, at.UTC().Format(time.RFC3339), own)
 	}
+	return nil
+}
+
+// verifyUser is `users verify EMAIL`.
+func verifyUser(ctx context.Context, pool *pgxpool.Pool, email string, stdout io.Writer, log *slog.Logger) error {
+	// No sessions are touched, so identity alone will do: no app, no
+	// session store.
+	ident, err := identity.New(pool, identity.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	u, err := ident.UserByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w", email, err)
+	}
+	if err := ident.MarkEmailVerified(ctx, u.ID); err != nil {
+		return fmt.Errorf("verify %q: %w", email, err)
+	}
+	fmt.Fprintf(stdout, "marked the address of user %s (%s) verified\n", u.ID, u.Email)
 	return nil
 }

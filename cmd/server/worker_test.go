@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tenantkit/tenantkit/internal/dbtest"
+	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/mailtest"
 )
 
@@ -53,5 +54,28 @@ func TestWorker(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the worker did not stop")
+	}
+}
+
+func TestUsersVerify(t *testing.T) {
+	d := dbtest.New(t)
+	ident, err := identity.New(d.App, identity.Config{Argon2: identity.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ident.SignUp(t.Context(), "unverified-"+strings.ToLower(time.Now().Format("150405.000000"))+"@example.com", "correct horse battery staple", "U")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envFrom(map[string]string{"APP_DATABASE_URL": d.AppURL})
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"users", "verify", strings.ToUpper(u.Email)}, env, &out, &bytes.Buffer{}); err != nil {
+		t.Fatalf("users verify: %v", err)
+	}
+	if got, err := ident.User(t.Context(), u.ID); err != nil || !got.EmailVerified {
+		t.Fatalf("after users verify: %+v, %v (output %q)", got, err, out.String())
+	}
+	if err := run(t.Context(), []string{"users", "verify", "nobody@example.com"}, env, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+		t.Fatal("users verify of an unknown address succeeded")
 	}
 }
