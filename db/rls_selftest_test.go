@@ -145,6 +145,18 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 		{name: "read-only table the tenant role may write", ddl: `COMMENT ON TABLE zz_rls_probe_child IS 'tenantkit:readonly'`, want: []string{
 			child + ": the table is read-only for tenants (tenantkit:readonly) but the tenant role may INSERT, UPDATE, DELETE (REVOKE INSERT, UPDATE, DELETE ON " + child + " FROM tenantkit_tenant)",
 		}},
+		{name: "append-only marker honoured", ddl: `REVOKE UPDATE, DELETE ON zz_rls_probe_child FROM tenantkit_tenant;
+			COMMENT ON TABLE zz_rls_probe_child IS 'A log. tenantkit:appendonly'`},
+		{name: "append-only table the tenant role cannot insert into", ddl: `REVOKE INSERT, UPDATE, DELETE ON zz_rls_probe_child FROM tenantkit_tenant;
+			COMMENT ON TABLE zz_rls_probe_child IS 'tenantkit:appendonly'`, want: []string{
+			child + ": the tenant role lacks INSERT on a table append-only for tenants (GRANT SELECT, INSERT ON " + child + " TO tenantkit_tenant)",
+		}},
+		{name: "append-only table the tenant role may change", ddl: `COMMENT ON TABLE zz_rls_probe_child IS 'tenantkit:appendonly'`, want: []string{
+			child + ": the table is append-only for tenants (tenantkit:appendonly) but the tenant role may UPDATE, DELETE (REVOKE UPDATE, DELETE ON " + child + " FROM tenantkit_tenant)",
+		}},
+		{name: "tenant role may delete audit events", ddl: `GRANT DELETE ON audit_events TO tenantkit_tenant`, want: []string{
+			"audit_events: the table is append-only for tenants (tenantkit:appendonly) but the tenant role may DELETE (REVOKE DELETE ON audit_events FROM tenantkit_tenant)",
+		}},
 		{name: "tenant role may write memberships", ddl: `GRANT INSERT ON memberships TO tenantkit_tenant`, want: []string{
 			"memberships: the table is read-only for tenants (tenantkit:readonly) but the tenant role may INSERT (REVOKE INSERT ON memberships FROM tenantkit_tenant)",
 		}},

@@ -17,7 +17,10 @@ package db_test
 //         COMMENT ON TABLE t IS '… tenantkit:readonly …';
 //
 //     and then the tenant role holds SELECT and none of INSERT, UPDATE,
-//     DELETE (identity's memberships is marked so in its migration).
+//     DELETE (identity's memberships is marked so in its migration). A
+//     table tenants may only add to says tenantkit:appendonly, and then
+//     the tenant role holds SELECT and INSERT and neither UPDATE nor
+//     DELETE (the audit log, audit_events).
 //     Neither the tenant role nor the runtime role may TRUNCATE it
 //     (TRUNCATE ignores RLS).
 //   - Every unique constraint or index, the primary key included, has
@@ -53,10 +56,16 @@ import (
 // readonlyMarker in a tenant table's comment makes it read-only for tenants.
 const readonlyMarker = "tenantkit:readonly"
 
+// appendonlyMarker in a tenant table's comment makes it append-only for
+// tenants: they insert and read, never update or delete.
+const appendonlyMarker = "tenantkit:appendonly"
+
 // runtimeRoleTenantTables are identity's tenant tables: the runtime role
 // serves them outside tenant transactions (login lists a user's
 // memberships), under their own RLS policies.
-var runtimeRoleTenantTables = []string{"public.memberships"}
+// The audit log is one too, for INSERT only: identity records the
+// membership changes it makes there, in their transaction.
+var runtimeRoleTenantTables = []string{"public.memberships", "public.audit_events"}
 
 // violation is one broken rule: Object is a table, policy's table, role or
 // function, as Postgres prints it.
@@ -197,11 +206,14 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			WHERE e.expr ~* '(current_tenant_id\(\)|current_setting\([^)]*\)|tenant_id)\)*\s+IS\s+NULL'
 			   OR e.expr ~* 'coalesce\([^;]*current_(tenant_id\(|setting\()'
 			GROUP BY p.polrelid, p.polname`, nil},
-		// The tenant role has full use of tenant tables, or read-only use of
-		// those marked so.
+		// The tenant role has full use of tenant tables, or read-only or
+		// append-only use of those marked so.
 		{"tenant role grants", `WITH ` + tenantTables + `, t AS (
 				SELECT name,
 				       coalesce(obj_description(oid, 'pg_class'), '') LIKE '%' || $1::text || '%' AS readonly,
+				       coalesce(obj_description(oid, 'pg_class'), '') LIKE '%' || $2::text || '%' AS appendonly,
+				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
+				                             WHERE has_table_privilege('tenantkit_tenant', oid, p) ORDER BY i), ', ') AS changes,
 				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
 				                             WHERE NOT has_table_privilege('tenantkit_tenant', oid, p) ORDER BY i), ', ') AS missing,
 				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
@@ -209,14 +221,22 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 				FROM tenant_tables)
 			SELECT name, 'the tenant role lacks ' || missing,
 			       format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO tenantkit_tenant, or if tenants only read it: COMMENT ON TABLE %s IS ''%s''', name, name, $1::text)
-			FROM t WHERE NOT readonly AND missing <> ''
+			FROM t WHERE NOT readonly AND NOT appendonly AND missing <> ''
+			UNION ALL
+			SELECT name, 'the tenant role lacks ' || replace(replace(missing, ', UPDATE', ''), ', DELETE', '') || ' on a table append-only for tenants',
+			       format('GRANT SELECT, INSERT ON %s TO tenantkit_tenant', name)
+			FROM t WHERE appendonly AND NOT readonly AND (missing LIKE 'SELECT%' OR missing LIKE '%INSERT%')
+			UNION ALL
+			SELECT name, format('the table is append-only for tenants (%s) but the tenant role may %s', $2::text, changes),
+			       format('REVOKE %s ON %s FROM tenantkit_tenant', changes, name)
+			FROM t WHERE appendonly AND NOT readonly AND changes <> ''
 			UNION ALL
 			SELECT name, 'the tenant role lacks SELECT on a table read-only for tenants', format('GRANT SELECT ON %s TO tenantkit_tenant', name)
 			FROM t WHERE readonly AND missing LIKE 'SELECT%'
 			UNION ALL
 			SELECT name, format('the table is read-only for tenants (%s) but the tenant role may %s', $1::text, writes),
 			       format('REVOKE %s ON %s FROM tenantkit_tenant', writes, name)
-			FROM t WHERE readonly AND writes <> ''`, []any{readonlyMarker}},
+			FROM t WHERE readonly AND writes <> ''`, []any{readonlyMarker, appendonlyMarker}},
 		// A unique key without tenant_id is global: it lets a plain foreign
 		// key reach another tenant's row, and leaks across tenants.
 		{"unique keys include tenant_id", `WITH ` + tenantTables + `

@@ -157,6 +157,35 @@ CREATE TABLE public.account_tokens (
 );
 
 --
+-- Name: audit_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.audit_events (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    actor uuid,
+    action text NOT NULL,
+    target text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    request_id text DEFAULT ''::text NOT NULL,
+    ip text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT audit_events_action_check CHECK (((action ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(action) <= 100))),
+    CONSTRAINT audit_events_detail_check CHECK ((octet_length((detail)::text) <= 4096)),
+    CONSTRAINT audit_events_ip_check CHECK ((char_length(ip) <= 64)),
+    CONSTRAINT audit_events_request_id_check CHECK ((char_length(request_id) <= 200)),
+    CONSTRAINT audit_events_target_check CHECK ((char_length(target) <= 200))
+);
+
+ALTER TABLE ONLY public.audit_events FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE audit_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.audit_events IS 'tenantkit:appendonly the tenant audit log: tenants insert and read, never change';
+
+--
 -- Name: memberships; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -397,6 +426,13 @@ ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (token_hash);
 
 --
+-- Name: audit_events audit_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -507,6 +543,24 @@ CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree 
 CREATE INDEX account_tokens_user_id_idx ON public.account_tokens USING btree (user_id, purpose);
 
 --
+-- Name: audit_events_tenant_id_action_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_tenant_id_action_idx ON public.audit_events USING btree (tenant_id, action, created_at DESC, id DESC);
+
+--
+-- Name: audit_events_tenant_id_actor_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_tenant_id_actor_idx ON public.audit_events USING btree (tenant_id, actor, created_at DESC, id DESC);
+
+--
+-- Name: audit_events_tenant_id_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX audit_events_tenant_id_created_at_idx ON public.audit_events USING btree (tenant_id, created_at DESC, id DESC);
+
+--
 -- Name: memberships_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -592,6 +646,20 @@ ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: audit_events audit_events_actor_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_actor_fkey FOREIGN KEY (actor) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: audit_events audit_events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.audit_events
+    ADD CONSTRAINT audit_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: memberships memberships_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -625,6 +693,24 @@ ALTER TABLE ONLY public.projects
 
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: audit_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_events audit_events_identity; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK (true);
+
+--
+-- Name: audit_events audit_events_tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY audit_events_tenant ON public.audit_events USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: memberships; Type: ROW SECURITY; Schema: public; Owner: -
@@ -841,6 +927,13 @@ GRANT ALL ON FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river.
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_tokens TO tenantkit_app;
+
+--
+-- Name: TABLE audit_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.audit_events TO tenantkit_tenant;
+GRANT INSERT ON TABLE public.audit_events TO tenantkit_app;
 
 --
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -

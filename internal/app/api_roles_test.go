@@ -66,6 +66,9 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/members", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/members", nil, nothing
 		}, [4]int{200, 200, 200, 200}},
+		{"GET", "/api/audit-events", func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/audit-events", nil, nothing
+		}, [4]int{200, 200, 403, 403}},
 		{"GET", "/api/projects", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/projects", nil, nothing
 		}, [4]int{200, 200, 200, 200}},

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/tenantkit/tenantkit/internal/audit"
 	httpapi "github.com/tenantkit/tenantkit/internal/http"
 	"github.com/tenantkit/tenantkit/internal/projects"
 )
@@ -9,6 +10,7 @@ import (
 // routes. `make table` adds a line here; the marker comment stays last.
 func components() []httpapi.Component {
 	return []httpapi.Component{
+		audit.NewService(),
 		projects.NewService(),
 		// tablegen:components
 	}

@@ -90,7 +90,8 @@ func (s *Service) List(ctx context.Context, after httpapi.Key, limit int) ([]Pro
 }
 
 // Create adds a project, created by the calling user; member and above
-// (PermWrite).
+// (PermWrite). The audit log records it (project.created), as it
+// records updates and deletes, in the same transaction.
 func (s *Service) Create(ctx context.Context, in Input) (Project, error) {
 	q, scope, err := queries(ctx, tenancy.PermWrite)
 	if err != nil {
@@ -107,6 +108,9 @@ func (s *Service) Create(ctx context.Context, in Input) (Project, error) {
 	})
 	if err != nil {
 		return Project{}, mapErr("create project", err)
+	}
+	if err := tenancy.Audit(ctx, "project.created", r.ID.String(), nil); err != nil {
+		return Project{}, err
 	}
 	return Project(r), nil
 }
@@ -145,6 +149,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (Project, e
 	if err != nil {
 		return Project{}, mapErr("update project", err)
 	}
+	if err := tenancy.Audit(ctx, "project.updated", r.ID.String(), nil); err != nil {
+		return Project{}, err
+	}
 	return Project(r), nil
 }
 
@@ -161,7 +168,7 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return tenancy.Audit(ctx, "project.deleted", id.String(), nil)
 }
 
 // cleanText trims a text field and checks it is 1..max visible characters,

@@ -28,10 +28,13 @@ const (
 	// PermManageTenant: rename, transfer and delete the tenant, and make or
 	// unmake admins and owners.
 	PermManageTenant Permission = "manage_tenant"
+	// PermReadAudit: read the tenant's audit log (who did what: members'
+	// addresses and IPs, so not every member's to see).
+	PermReadAudit Permission = "read_audit"
 )
 
 // permissions lists every permission.
-var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant}
+var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit}
 
 // grants is the permission table: what each role may do. Each role holds
 // everything the role below it holds (a test checks it). A role not listed
@@ -39,8 +42,8 @@ var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMember
 var grants = map[identity.Role][]Permission{
 	identity.RoleViewer: {PermRead},
 	identity.RoleMember: {PermRead, PermWrite},
-	identity.RoleAdmin:  {PermRead, PermWrite, PermDelete, PermManageMembers},
-	identity.RoleOwner:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant},
+	identity.RoleAdmin:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermReadAudit},
+	identity.RoleOwner:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit},
 }
 
 // ErrForbidden: the caller is a member of the tenant, but their role does

@@ -19,7 +19,7 @@ import (
 var roles = []identity.Role{identity.RoleViewer, identity.RoleMember, identity.RoleAdmin, identity.RoleOwner}
 
 var permissions = []tenancy.Permission{
-	tenancy.PermRead, tenancy.PermWrite, tenancy.PermDelete, tenancy.PermManageMembers, tenancy.PermManageTenant,
+	tenancy.PermRead, tenancy.PermWrite, tenancy.PermDelete, tenancy.PermManageMembers, tenancy.PermManageTenant, tenancy.PermReadAudit,
 }
 
 // TestAllows pins the whole permission table: every role × every
@@ -31,16 +31,16 @@ func TestAllows(t *testing.T) {
 	)
 	tests := []struct {
 		role identity.Role
-		// read, write, delete, manage_members, manage_tenant
-		want [5]bool
+		// read, write, delete, manage_members, manage_tenant, read_audit
+		want [6]bool
 	}{
-		{identity.RoleOwner, [5]bool{y, y, y, y, y}},
-		{identity.RoleAdmin, [5]bool{y, y, y, y, n}},
-		{identity.RoleMember, [5]bool{y, y, n, n, n}},
-		{identity.RoleViewer, [5]bool{y, n, n, n, n}},
-		{"", [5]bool{}},
-		{"superuser", [5]bool{}},
-		{"Owner", [5]bool{}},
+		{identity.RoleOwner, [6]bool{y, y, y, y, y, y}},
+		{identity.RoleAdmin, [6]bool{y, y, y, y, n, y}},
+		{identity.RoleMember, [6]bool{y, y, n, n, n, n}},
+		{identity.RoleViewer, [6]bool{y, n, n, n, n, n}},
+		{"", [6]bool{}},
+		{"superuser", [6]bool{}},
+		{"Owner", [6]bool{}},
 	}
 	for _, tt := range tests {
 		for i, p := range permissions {

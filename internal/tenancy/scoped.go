@@ -33,6 +33,8 @@ type scoped struct {
 	err   error
 	// dbFailed: BEGIN, the membership check or COMMIT failed (not refused).
 	dbFailed bool
+	// audit: the events Audit recorded, inserted in COMMIT's round trip.
+	audit []auditEvent
 }
 
 var _ DBTX = (*scoped)(nil)
@@ -159,8 +161,31 @@ func (s *scoped) check(ctx context.Context) error {
 
 // commit ends an open transaction. A transaction that a failed statement
 // aborted (its error ignored) answers COMMIT with ROLLBACK: an error here.
+// The audit events the request recorded go first, in COMMIT's pipeline:
+// one that fails skips the COMMIT, and the transaction rolls back.
 func (s *scoped) commit(ctx context.Context) error {
-	tag, err := s.conn.Exec(ctx, "COMMIT")
+	var (
+		tag pgconn.CommandTag
+		err error
+	)
+	if len(s.audit) == 0 {
+		tag, err = s.conn.Exec(ctx, "COMMIT")
+	} else {
+		b := &pgx.Batch{}
+		s.queueAudit(b)
+		b.Queue("COMMIT")
+		br := s.conn.SendBatch(ctx, b)
+		for range s.audit {
+			if _, err = br.Exec(); err != nil {
+				err = fmt.Errorf("record audit event: %w", err)
+				break
+			}
+		}
+		if err == nil {
+			tag, err = br.Exec()
+		}
+		err = firstErr(err, br.Close())
+	}
 	if err != nil {
 		s.dbFailed = true
 		return fmt.Errorf("commit tenant transaction: %w", err)
