@@ -62,6 +62,20 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	nothing := func(*testing.T) {} // reads change nothing to check
 
+	// newViewer adds a fresh viewer to acme and returns the path of their
+	// membership and a check that it is still a viewer's.
+	newViewer := func(t *testing.T) (string, func(t *testing.T)) {
+		t.Helper()
+		u := e.Signup("target")
+		e.AddMember(acme, u, identity.RoleViewer)
+		return "/api/members/" + u.ID, func(t *testing.T) {
+			t.Helper()
+			if got := memberRoles(t, owner, acme)[u.ID]; got != "viewer" {
+				t.Errorf("a refused request left the viewer's role %q", got)
+			}
+		}
+	}
+
 	matrix := []roleRoute{
 		{"GET", "/api/members", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/members", nil, nothing
@@ -69,6 +83,14 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/api/audit-events", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/audit-events", nil, nothing
 		}, [4]int{200, 200, 403, 403}},
+		{"PATCH", "/api/members/{user_id}", func(t *testing.T) (string, any, func(*testing.T)) {
+			path, unchanged := newViewer(t)
+			return path, map[string]string{"role": "member"}, unchanged
+		}, [4]int{204, 204, 403, 403}},
+		{"DELETE", "/api/members/{user_id}", func(t *testing.T) (string, any, func(*testing.T)) {
+			path, unchanged := newViewer(t)
+			return path, nil, unchanged
+		}, [4]int{204, 204, 403, 403}},
 		{"GET", "/api/projects", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/projects", nil, nothing
 		}, [4]int{200, 200, 200, 200}},
@@ -95,6 +117,11 @@ func TestRoleMatrix(t *testing.T) {
 			path, unchanged := newProject(t)
 			return path, nil, unchanged
 		}, [4]int{204, 204, 403, 403}},
+		// Last: every role but the owner leaves (the owner is the last
+		// one, 409 last_owner).
+		{"POST", "/api/members/leave", func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/members/leave", nil, nothing
+		}, [4]int{409, 204, 204, 204}},
 	}
 
 	for _, rr := range matrix {
@@ -163,4 +190,21 @@ func generatedPaths(t *testing.T) []string {
 		paths = append(paths, "/api"+m[1])
 	}
 	return paths
+}
+
+// memberRoles maps tn's members' ids to their roles, as u sees them.
+func memberRoles(t *testing.T, u apptest.User, tn apptest.Tenant) map[string]string {
+	t.Helper()
+	var got struct {
+		Members []struct {
+			UserID string `json:"user_id"`
+			Role   string `json:"role"`
+		} `json:"members"`
+	}
+	u.Must(http.StatusOK, "GET", "/api/members", nil, apptest.InTenant(tn)).Decode(t, &got)
+	out := map[string]string{}
+	for _, m := range got.Members {
+		out[m.UserID] = m.Role
+	}
+	return out
 }

@@ -88,3 +88,88 @@ func (s *Server) handleListMembers() Handler {
 		return Respond(w, http.StatusOK, res)
 	}
 }
+
+// actorOf is the caller of a tenant-scoped request, for identity's audit
+// events.
+func actorOf(r *http.Request, scope tenancy.Scope) identity.Actor {
+	o := tenancy.OriginFrom(r.Context())
+	return identity.Actor{UserID: scope.UserID, RequestID: o.RequestID, IP: o.IP}
+}
+
+// memberTarget parses the {user_id} of a member route.
+func memberTarget(r *http.Request) (uuid.UUID, error) {
+	return PathID(r, "user_id", identity.ErrMemberNotFound)
+}
+
+// handleChangeMemberRole changes a member's role: admin and above, within
+// identity's rules (owners for admins and owners; the last owner stays).
+func (s *Server) handleChangeMemberRole() Handler {
+	type request struct {
+		Role identity.Role `json:"role"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
+			return err
+		}
+		userID, err := memberTarget(r)
+		if err != nil {
+			return err
+		}
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		if err := s.identity.ChangeMemberRole(r.Context(), actorOf(r, scope), scope.TenantID, userID, req.Role); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleRemoveMember removes a member: admin and above, within identity's
+// rules.
+func (s *Server) handleRemoveMember() Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
+			return err
+		}
+		userID, err := memberTarget(r)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.RemoveMemberAs(r.Context(), actorOf(r, scope), scope.TenantID, userID); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleLeaveTenant ends the caller's own membership; any member but the
+// last owner.
+func (s *Server) handleLeaveTenant() Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		// The membership check, before identity acts on it.
+		if _, err := tenancy.Role(r.Context()); err != nil {
+			return err
+		}
+		if err := s.identity.LeaveTenant(r.Context(), actorOf(r, scope), scope.TenantID); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

@@ -67,6 +67,9 @@ func (s *Server) routes() http.Handler {
 			// prefix, the subdomain or the session, in the configured order.
 			tenantRoutes := func(r chi.Router) {
 				r.Get("/members", s.tenantScoped(s.handleListMembers()))
+				r.Post("/members/leave", s.tenantScoped(s.handleLeaveTenant()))
+				r.Patch("/members/{user_id}", s.tenantScoped(s.handleChangeMemberRole()))
+				r.Delete("/members/{user_id}", s.tenantScoped(s.handleRemoveMember()))
 				// The domain components' routes (internal/app lists them).
 				for _, c := range s.components {
 					c.Routes(tenantRouter{s: s, r: r})

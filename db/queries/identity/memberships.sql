@@ -39,3 +39,33 @@ LIMIT @max_rows;
 -- name: DeleteMembership :execrows
 DELETE FROM memberships
 WHERE tenant_id = @tenant_id AND user_id = @user_id;
+
+-- name: LockTenant :one
+-- Serializes a tenant's membership changes that can take an owner away:
+-- each takes this lock first, then counts owners, so two concurrent
+-- demotions of two owners cannot both see the other still there.
+SELECT id FROM tenants WHERE id = @id FOR NO KEY UPDATE;
+
+-- name: GetMemberRole :one
+-- An enabled member's role (a disabled user is no effective member).
+SELECT m.role
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = @tenant_id AND m.user_id = @user_id AND u.disabled_at IS NULL;
+
+-- name: CountOwners :one
+-- Enabled owners only: a disabled owner cannot act for the tenant.
+SELECT count(*)::int
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = @tenant_id AND m.role = 'owner' AND u.disabled_at IS NULL;
+
+-- name: UpdateMembershipRole :execrows
+UPDATE memberships SET role = @role
+WHERE tenant_id = @tenant_id AND user_id = @user_id;
+
+-- name: CreateAuditEvent :exec
+-- Identity records the membership changes it makes, in their transaction
+-- (the runtime group may insert into the audit log, never read it).
+INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip)
+VALUES (@tenant_id, @actor, @action, @target, @detail, @request_id, @ip);

@@ -13,6 +13,51 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const countOwners = `-- name: CountOwners :one
+SELECT count(*)::int
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND m.role = 'owner' AND u.disabled_at IS NULL
+`
+
+// Enabled owners only: a disabled owner cannot act for the tenant.
+func (q *Queries) CountOwners(ctx context.Context, tenantID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countOwners, tenantID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const createAuditEvent = `-- name: CreateAuditEvent :exec
+INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type CreateAuditEventParams struct {
+	TenantID  uuid.UUID
+	Actor     uuid.NullUUID
+	Action    string
+	Target    string
+	Detail    []byte
+	RequestID string
+	Ip        string
+}
+
+// Identity records the membership changes it makes, in their transaction
+// (the runtime group may insert into the audit log, never read it).
+func (q *Queries) CreateAuditEvent(ctx context.Context, arg CreateAuditEventParams) error {
+	_, err := q.db.Exec(ctx, createAuditEvent,
+		arg.TenantID,
+		arg.Actor,
+		arg.Action,
+		arg.Target,
+		arg.Detail,
+		arg.RequestID,
+		arg.Ip,
+	)
+	return err
+}
+
 const createMembership = `-- name: CreateMembership :exec
 INSERT INTO memberships (tenant_id, user_id, role)
 VALUES ($1, $2, $3)
@@ -45,6 +90,26 @@ func (q *Queries) DeleteMembership(ctx context.Context, arg DeleteMembershipPara
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const getMemberRole = `-- name: GetMemberRole :one
+SELECT m.role
+FROM memberships m
+JOIN users u ON u.id = m.user_id
+WHERE m.tenant_id = $1 AND m.user_id = $2 AND u.disabled_at IS NULL
+`
+
+type GetMemberRoleParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+// An enabled member's role (a disabled user is no effective member).
+func (q *Queries) GetMemberRole(ctx context.Context, arg GetMemberRoleParams) (string, error) {
+	row := q.db.QueryRow(ctx, getMemberRole, arg.TenantID, arg.UserID)
+	var role string
+	err := row.Scan(&role)
+	return role, err
 }
 
 const getMemberTenantID = `-- name: GetMemberTenantID :one
@@ -171,4 +236,37 @@ func (q *Queries) ListUserTenants(ctx context.Context, arg ListUserTenantsParams
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockTenant = `-- name: LockTenant :one
+SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// Serializes a tenant's membership changes that can take an owner away:
+// each takes this lock first, then counts owners, so two concurrent
+// demotions of two owners cannot both see the other still there.
+func (q *Queries) LockTenant(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockTenant, id)
+	var id_2 uuid.UUID
+	err := row.Scan(&id_2)
+	return id_2, err
+}
+
+const updateMembershipRole = `-- name: UpdateMembershipRole :execrows
+UPDATE memberships SET role = $1
+WHERE tenant_id = $2 AND user_id = $3
+`
+
+type UpdateMembershipRoleParams struct {
+	Role     string
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+func (q *Queries) UpdateMembershipRole(ctx context.Context, arg UpdateMembershipRoleParams) (int64, error) {
+	result, err := q.db.Exec(ctx, updateMembershipRole, arg.Role, arg.TenantID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
