@@ -25,4 +25,8 @@
 //   - What a member may do is one table, role by role (permissions.go).
 //     Require(ctx, p) checks it at the top of an operation and fails
 //     closed: ErrForbidden for a role without p, an error outside Run.
+//   - Audit(ctx, …) records what the caller did in the tenant's audit log
+//     with the transaction's COMMIT: an event exists exactly when the
+//     change it records committed. The log is append-only for the tenant
+//     role (SELECT and INSERT), so no tenant transaction can rewrite it.
 package tenancy
