@@ -117,6 +117,38 @@ func TestRoleMatrix(t *testing.T) {
 			path, unchanged := newProject(t)
 			return path, nil, unchanged
 		}, [4]int{204, 204, 403, 403}},
+		{"GET", "/api/tenant", func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/tenant", nil, nothing
+		}, [4]int{200, 200, 200, 200}},
+		{"PATCH", "/api/tenant", func(t *testing.T) (string, any, func(*testing.T)) {
+			t.Helper()
+			before := owner.Must(http.StatusOK, "GET", "/api/tenant", nil, inAcme).JSON(t)
+			return "/api/tenant", map[string]string{"name": "Acme " + uuid.NewString()[:8]}, func(t *testing.T) {
+				t.Helper()
+				if after := owner.Must(http.StatusOK, "GET", "/api/tenant", nil, inAcme).JSON(t); !cmp.Equal(after, before) {
+					t.Errorf("a refused PATCH changed the tenant: %v, was %v", after, before)
+				}
+			}
+		}, [4]int{200, 403, 403, 403}},
+		{"POST", "/api/tenant/transfer", func(t *testing.T) (string, any, func(*testing.T)) {
+			t.Helper()
+			target := e.Signup("heir")
+			e.AddMember(acme, target, identity.RoleMember)
+			// Put the owner back as the only owner, after the request.
+			t.Cleanup(func() {
+				if memberRoles(t, target, acme)[owner.ID] != "owner" {
+					target.Must(http.StatusNoContent, "PATCH", "/api/members/"+owner.ID, map[string]string{"role": "owner"}, inAcme)
+				}
+				owner.Must(http.StatusNoContent, "DELETE", "/api/members/"+target.ID, nil, inAcme)
+			})
+			return "/api/tenant/transfer", map[string]string{"user_id": target.ID}, func(t *testing.T) {
+				t.Helper()
+				roles := memberRoles(t, owner, acme)
+				if roles[owner.ID] != "owner" || roles[target.ID] != "member" {
+					t.Errorf("a refused transfer left the owner %q and the member %q", roles[owner.ID], roles[target.ID])
+				}
+			}
+		}, [4]int{204, 403, 403, 403}},
 		// Last: every role but the owner leaves (the owner is the last
 		// one, 409 last_owner).
 		{"POST", "/api/members/leave", func(*testing.T) (string, any, func(*testing.T)) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
 // handleCreateTenant creates a tenant owned by the caller.
@@ -167,6 +168,114 @@ func (s *Server) handleLeaveTenant() Handler {
 			return err
 		}
 		if err := s.identity.LeaveTenant(r.Context(), actorOf(r, scope), scope.TenantID); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// handleGetTenant answers the current tenant and the caller's role in it;
+// every role.
+func (s *Server) handleGetTenant() Handler {
+	type response struct {
+		Tenant tenantJSON    `json:"tenant"`
+		Role   identity.Role `json:"role"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		// The query first: its round trip checks the membership too, and
+		// Role then knows the role.
+		t, err := s.identity.CurrentTenant(r.Context(), tenancy.DB(r.Context()), scope.TenantID)
+		if err != nil {
+			return err
+		}
+		role, err := tenancy.Role(r.Context())
+		if err != nil {
+			return err
+		}
+		return Respond(w, http.StatusOK, response{Tenant: toTenantJSON(t), Role: role})
+	}
+}
+
+// handleUpdateTenant renames the current tenant or changes its slug:
+// owners only.
+func (s *Server) handleUpdateTenant() Handler {
+	type request struct {
+		Name Optional[string] `json:"name"`
+		Slug Optional[string] `json:"slug"`
+	}
+	type response struct {
+		Tenant tenantJSON `json:"tenant"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		// The fast refusal; identity checks the role again under the
+		// tenant's lock. Nothing in this transaction may write before
+		// identity's UPDATE of the tenant row: a row referencing the tenant
+		// would hold a lock that a slug change waits for.
+		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+			return err
+		}
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		var problems validation.Errors
+		for _, f := range []struct {
+			name string
+			o    Optional[string]
+		}{{"name", req.Name}, {"slug", req.Slug}} {
+			if f.o.Set && f.o.Value == nil {
+				problems.Add(f.name, "must be a string, not null")
+			}
+		}
+		if err := problems.Err(); err != nil {
+			return err
+		}
+		t, err := s.identity.UpdateTenant(r.Context(), actorOf(r, scope), scope.TenantID,
+			identity.TenantUpdate{Name: req.Name.Value, Slug: req.Slug.Value})
+		if err != nil {
+			return err
+		}
+		return Respond(w, http.StatusOK, response{Tenant: toTenantJSON(t)})
+	}
+}
+
+// handleTransferTenant makes another member an owner and the caller, an
+// owner, an admin: owners only.
+func (s *Server) handleTransferTenant() Handler {
+	type request struct {
+		UserID string `json:"user_id"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+			return err
+		}
+		var req request
+		if err := Decode(r, &req); err != nil {
+			return err
+		}
+		if req.UserID == "" {
+			return validation.Errors{{Field: "user_id", Detail: "is required"}}
+		}
+		// As in the member routes' paths, an id that is no id names no
+		// member.
+		userID, err := uuid.Parse(req.UserID)
+		if err != nil {
+			return identity.ErrMemberNotFound
+		}
+		if err := s.identity.TransferTenant(r.Context(), actorOf(r, scope), scope.TenantID, userID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

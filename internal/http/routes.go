@@ -70,6 +70,9 @@ func (s *Server) routes() http.Handler {
 				r.Post("/members/leave", s.tenantScoped(s.handleLeaveTenant()))
 				r.Patch("/members/{user_id}", s.tenantScoped(s.handleChangeMemberRole()))
 				r.Delete("/members/{user_id}", s.tenantScoped(s.handleRemoveMember()))
+				r.Get("/tenant", s.tenantScoped(s.handleGetTenant()))
+				r.Patch("/tenant", s.tenantScoped(s.handleUpdateTenant()))
+				r.Post("/tenant/transfer", s.tenantScoped(s.handleTransferTenant()))
 				// The domain components' routes (internal/app lists them).
 				for _, c := range s.components {
 					c.Routes(tenantRouter{s: s, r: r})

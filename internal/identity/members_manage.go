@@ -75,18 +75,9 @@ func (s *Service) changeMembership(ctx context.Context, actor Actor, tenantID, u
 	change func(q *identitydb.Queries, actorRole, role Role) (map[string]any, error),
 ) error {
 	return s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
-		if _, err := q.LockTenant(ctx, tenantID); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return ErrNotMember
-			}
-			return fmt.Errorf("lock tenant: %w", err)
-		}
-		actorRole, err := q.GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: tenantID, UserID: actor.UserID})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNotMember // removed meanwhile: answered like any non-member
-		}
+		_, actorRole, err := lockTenantAs(ctx, q, tenantID, actor.UserID)
 		if err != nil {
-			return fmt.Errorf("get actor's role: %w", err)
+			return err
 		}
 		role, err := q.GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: tenantID, UserID: userID})
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -95,20 +86,51 @@ func (s *Service) changeMembership(ctx context.Context, actor Actor, tenantID, u
 		if err != nil {
 			return fmt.Errorf("get member's role: %w", err)
 		}
-		detail, err := change(q, Role(actorRole), Role(role))
+		detail, err := change(q, actorRole, Role(role))
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return fmt.Errorf("audit detail: %w", err)
-		}
-		return q.CreateAuditEvent(ctx, identitydb.CreateAuditEventParams{
-			TenantID: tenantID, Actor: uuid.NullUUID{UUID: actor.UserID, Valid: true},
-			Action: action, Target: userID.String(), Detail: b,
-			RequestID: truncate(actor.RequestID, 64), Ip: truncate(actor.IP, 64),
-		})
+		return recordEvent(ctx, q, actor, tenantID, action, userID.String(), detail)
 	})
+}
+
+// lockTenantAs locks tenantID's row for the rest of the transaction (see
+// LockTenant) and returns it with actorID's role in it, read under the
+// lock: ErrNotMember when the tenant is gone or the actor is no (enabled)
+// member of it, answered like any non-member.
+func lockTenantAs(ctx context.Context, q *identitydb.Queries, tenantID, actorID uuid.UUID) (identitydb.Tenant, Role, error) {
+	t, err := q.LockTenant(ctx, tenantID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return identitydb.Tenant{}, "", ErrNotMember
+	}
+	if err != nil {
+		return identitydb.Tenant{}, "", fmt.Errorf("lock tenant: %w", err)
+	}
+	role, err := q.GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: tenantID, UserID: actorID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return identitydb.Tenant{}, "", ErrNotMember // removed meanwhile
+	}
+	if err != nil {
+		return identitydb.Tenant{}, "", fmt.Errorf("get actor's role: %w", err)
+	}
+	return t, Role(role), nil
+}
+
+// recordEvent writes an event of actor's into tenantID's audit log, in
+// the transaction of the change it records.
+func recordEvent(ctx context.Context, q *identitydb.Queries, actor Actor, tenantID uuid.UUID, action, target string, detail map[string]any) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("audit detail: %w", err)
+	}
+	if err := q.CreateAuditEvent(ctx, identitydb.CreateAuditEventParams{
+		TenantID: tenantID, Actor: uuid.NullUUID{UUID: actor.UserID, Valid: true},
+		Action: action, Target: target, Detail: b,
+		RequestID: truncate(actor.RequestID, 64), Ip: truncate(actor.IP, 64),
+	}); err != nil {
+		return fmt.Errorf("record %s: %w", action, err)
+	}
+	return nil
 }
 
 // checkOwnersLeft returns ErrLastOwner when taking an owner (role) away

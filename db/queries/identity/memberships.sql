@@ -41,10 +41,12 @@ DELETE FROM memberships
 WHERE tenant_id = @tenant_id AND user_id = @user_id;
 
 -- name: LockTenant :one
--- Serializes a tenant's membership changes that can take an owner away:
--- each takes this lock first, then counts owners, so two concurrent
--- demotions of two owners cannot both see the other still there.
-SELECT id FROM tenants WHERE id = @id FOR NO KEY UPDATE;
+-- Serializes a tenant's membership changes that can take an owner away,
+-- and its renames and transfers: each takes this lock first, then reads
+-- roles and counts owners, so two concurrent demotions of two owners
+-- cannot both see the other still there. It returns the row as it is
+-- under the lock (a rename records what it was).
+SELECT id, slug, name, created_at FROM tenants WHERE id = @id FOR NO KEY UPDATE;
 
 -- name: GetMemberRole :one
 -- An enabled member's role (a disabled user is no effective member).

@@ -12,3 +12,11 @@ WHERE id = @id;
 SELECT id, slug, name, created_at
 FROM tenants
 WHERE slug = @slug;
+
+-- name: UpdateTenant :one
+-- A NULL name or slug keeps the one the tenant has.
+UPDATE tenants
+SET name = coalesce(sqlc.narg(name), name),
+    slug = coalesce(sqlc.narg(slug), slug)
+WHERE id = @id
+RETURNING id, slug, name, created_at;

@@ -239,17 +239,24 @@ func (q *Queries) ListUserTenants(ctx context.Context, arg ListUserTenantsParams
 }
 
 const lockTenant = `-- name: LockTenant :one
-SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, slug, name, created_at FROM tenants WHERE id = $1 FOR NO KEY UPDATE
 `
 
-// Serializes a tenant's membership changes that can take an owner away:
-// each takes this lock first, then counts owners, so two concurrent
-// demotions of two owners cannot both see the other still there.
-func (q *Queries) LockTenant(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+// Serializes a tenant's membership changes that can take an owner away,
+// and its renames and transfers: each takes this lock first, then reads
+// roles and counts owners, so two concurrent demotions of two owners
+// cannot both see the other still there. It returns the row as it is
+// under the lock (a rename records what it was).
+func (q *Queries) LockTenant(ctx context.Context, id uuid.UUID) (Tenant, error) {
 	row := q.db.QueryRow(ctx, lockTenant, id)
-	var id_2 uuid.UUID
-	err := row.Scan(&id_2)
-	return id_2, err
+	var i Tenant
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const updateMembershipRole = `-- name: UpdateMembershipRole :execrows

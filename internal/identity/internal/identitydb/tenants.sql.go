@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createTenant = `-- name: CreateTenant :one
@@ -60,6 +61,33 @@ WHERE slug = $1
 
 func (q *Queries) GetTenantBySlug(ctx context.Context, slug string) (Tenant, error) {
 	row := q.db.QueryRow(ctx, getTenantBySlug, slug)
+	var i Tenant
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const updateTenant = `-- name: UpdateTenant :one
+UPDATE tenants
+SET name = coalesce($1, name),
+    slug = coalesce($2, slug)
+WHERE id = $3
+RETURNING id, slug, name, created_at
+`
+
+type UpdateTenantParams struct {
+	Name pgtype.Text
+	Slug pgtype.Text
+	ID   uuid.UUID
+}
+
+// A NULL name or slug keeps the one the tenant has.
+func (q *Queries) UpdateTenant(ctx context.Context, arg UpdateTenantParams) (Tenant, error) {
+	row := q.db.QueryRow(ctx, updateTenant, arg.Name, arg.Slug, arg.ID)
 	var i Tenant
 	err := row.Scan(
 		&i.ID,
