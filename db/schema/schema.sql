@@ -233,6 +233,24 @@ CREATE TABLE public.projects (
 ALTER TABLE ONLY public.projects FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: security_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.security_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    kind text NOT NULL,
+    ip text DEFAULT ''::text NOT NULL,
+    user_agent text DEFAULT ''::text NOT NULL,
+    request_id text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT security_events_ip_check CHECK ((char_length(ip) <= 64)),
+    CONSTRAINT security_events_kind_check CHECK (((kind ~ '^[a-z]+(_[a-z]+)*$'::text) AND (char_length(kind) <= 64))),
+    CONSTRAINT security_events_request_id_check CHECK ((char_length(request_id) <= 128)),
+    CONSTRAINT security_events_user_agent_check CHECK ((char_length(user_agent) <= 256))
+);
+
+--
 -- Name: session_store_config; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -461,6 +479,13 @@ ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_name_key UNIQUE (tenant_id, name);
 
 --
+-- Name: security_events security_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.security_events
+    ADD CONSTRAINT security_events_pkey PRIMARY KEY (id);
+
+--
 -- Name: session_store_config session_store_config_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -571,6 +596,18 @@ CREATE INDEX memberships_user_id_idx ON public.memberships USING btree (user_id)
 --
 
 CREATE INDEX projects_tenant_id_created_at_idx ON public.projects USING btree (tenant_id, created_at, id);
+
+--
+-- Name: security_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX security_events_created_at_idx ON public.security_events USING btree (created_at);
+
+--
+-- Name: security_events_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX security_events_user_idx ON public.security_events USING btree (user_id, created_at DESC, id DESC);
 
 --
 -- Name: sessions_expires_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -693,6 +730,13 @@ ALTER TABLE ONLY public.projects
 
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: security_events security_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.security_events
+    ADD CONSTRAINT security_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
 -- Name: audit_events; Type: ROW SECURITY; Schema: public; Owner: -
@@ -953,6 +997,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.password_credentials TO tenant
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projects TO tenantkit_tenant;
+
+--
+-- Name: TABLE security_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.security_events TO tenantkit_app;
 
 --
 -- Name: TABLE session_store_config; Type: ACL; Schema: public; Owner: -

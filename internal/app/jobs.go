@@ -15,6 +15,8 @@ import (
 const (
 	sessionCleanupEvery = 5 * time.Minute
 	tokenCleanupEvery   = 15 * time.Minute
+	// Security events are kept identity.SecurityEventRetention.
+	securityEventCleanupEvery = 6 * time.Hour
 )
 
 // expirer is a session store that must delete expired sessions itself (the
@@ -42,6 +44,9 @@ func newQueue(cfg Config, deps Deps, a *App, log *slog.Logger) (*jobs.Queue, err
 	jc.Periodic = []jobs.Periodic{{
 		Name: "account_tokens", Every: tokenCleanupEvery,
 		Run: func(ctx context.Context) (int64, error) { return a.Identity.DeleteExpiredTokens(ctx) },
+	}, {
+		Name: "security_events", Every: securityEventCleanupEvery,
+		Run: func(ctx context.Context) (int64, error) { return a.Identity.DeleteOldSecurityEvents(ctx) },
 	}}
 	if st, ok := deps.Sessions.(expirer); ok {
 		jc.Periodic = append(jc.Periodic, jobs.Periodic{Name: "sessions", Every: sessionCleanupEvery, Run: st.DeleteExpired})

@@ -72,6 +72,7 @@ func (s *Server) handleVerifyEmail() Handler {
 			if err := s.sessions.Login(r, u.ID); err != nil {
 				return err
 			}
+			s.securityEvent(r, u.ID, identity.EventLogin)
 		}
 		return Respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
 	}

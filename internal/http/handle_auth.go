@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
 )
 
@@ -105,6 +106,7 @@ func (s *Server) handleLogin() Handler {
 			}
 			return identity.ErrInvalidCredentials
 		}
+		s.securityEvent(r, u.ID, identity.EventLogin)
 		return Respond(w, http.StatusOK, userResponse{User: toUserJSON(u)})
 	}
 }
@@ -112,8 +114,12 @@ func (s *Server) handleLogin() Handler {
 // handleLogout deletes the server-side session and clears the cookie.
 func (s *Server) handleLogout() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
+		p, signedIn := auth.PrincipalFrom(r.Context())
 		if err := s.sessions.Logout(r.Context()); err != nil {
 			return err
+		}
+		if signedIn {
+			s.securityEvent(r, p.UserID, identity.EventLogout)
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil

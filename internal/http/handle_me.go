@@ -118,6 +118,7 @@ func (s *Server) handleRevokeSession() Handler {
 		if err := s.sessions.Revoke(r.Context(), p.UserID, id); err != nil {
 			return err
 		}
+		s.securityEvent(r, p.UserID, identity.EventSessionRevoked)
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
@@ -133,6 +134,7 @@ func (s *Server) handleRevokeOtherSessions() Handler {
 		if err := s.sessions.RevokeOthers(r.Context(), p.UserID, p.SessionID); err != nil {
 			return err
 		}
+		s.securityEvent(r, p.UserID, identity.EventOtherSessionsRevoked)
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}

@@ -38,7 +38,7 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.Route("/api", func(r chi.Router) {
-		r.Use(noStore, s.sessions.LoadAndSave, s.auth.Authenticate)
+		r.Use(noStore, withOrigin, s.sessions.LoadAndSave, s.auth.Authenticate)
 
 		// Public.
 		r.With(s.limitByIP).Post("/auth/signup", s.handle(s.handleSignup()))
@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/me/email", s.handle(s.handleChangeEmail()))
 			r.Post("/me/email/confirm", s.handle(s.handleConfirmEmail()))
 			r.Get("/me/sessions", s.handle(s.handleListSessions()))
+			r.Get("/me/security-events", s.handle(s.handleSecurityEvents()))
 			r.Delete("/me/sessions/{id}", s.handle(s.handleRevokeSession()))
 			r.Post("/me/sessions/revoke-others", s.handle(s.handleRevokeOtherSessions()))
 			r.Put("/me/tenant", s.handle(s.handleSwitchTenant()))

@@ -76,6 +76,9 @@ func (s *Service) ChangePassword(ctx context.Context, userID uuid.UUID, next str
 		if err := q.SetPasswordHash(ctx, identitydb.SetPasswordHashParams{UserID: userID, Hash: hash}); err != nil {
 			return fmt.Errorf("store password: %w", err)
 		}
+		if err := recordSecurityEvent(ctx, q, userID, EventPasswordChanged); err != nil {
+			return err
+		}
 		if err := q.DeleteAllUserTokens(ctx, userID); err != nil {
 			return fmt.Errorf("void every link: %w", err)
 		}
@@ -152,6 +155,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, userID uuid.UUID, toke
 		}
 		if n == 0 {
 			return ErrUserNotFound
+		}
+		if err := recordSecurityEvent(ctx, q, userID, EventEmailChanged); err != nil {
+			return err
 		}
 		for _, p := range []Purpose{PurposeVerifyEmail, PurposePasswordReset} {
 			if err := q.DeleteUserTokens(ctx, identitydb.DeleteUserTokensParams{UserID: userID, Purpose: string(p)}); err != nil {

@@ -184,6 +184,8 @@ type Service struct {
 	cfg    Config
 	policy passwordPolicy
 	hasher *hasher
+	// eventWrites holds a slot per failed-login event being written.
+	eventWrites chan struct{}
 }
 
 // New returns a Service on pool, which must connect as the runtime role.
@@ -201,6 +203,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 		cfg:    cfg,
 		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
 		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes, cfg.MaxHashWait),
+
+		eventWrites: make(chan struct{}, maxFailedLoginWrites),
 	}, nil
 }
 

@@ -7,10 +7,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantkit/tenantkit/internal/dbtest"
 	"github.com/tenantkit/tenantkit/internal/mail"
 )
 
@@ -424,5 +426,26 @@ func TestCredentialChangesVoidEveryLink(t *testing.T) {
 	}
 	if _, err := s.VerifyEmail(ctx, o.last(t, mail.KindVerifyEmail, v.Email).Token, nopRevoke); !errors.Is(err, ErrTokenInvalid) {
 		t.Errorf("a verification link for a verified address: %v", err)
+	}
+}
+
+func TestDeleteOldSecurityEvents(t *testing.T) {
+	s, _ := newLifecycleService(t)
+	ctx := t.Context()
+	u := signUp(t, s)
+	for range 2 {
+		if err := s.RecordSecurityEvent(ctx, u.ID, EventLogin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As the owner: the runtime role may not rewrite the log.
+	if _, err := dbtest.New(t).Owner.Exec(ctx, "UPDATE security_events SET created_at = now() - interval '181 days' WHERE id = (SELECT id FROM security_events WHERE user_id = $1 LIMIT 1)", u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteOldSecurityEvents(ctx); err != nil || n != 1 {
+		t.Fatalf("DeleteOldSecurityEvents = %d, %v; want 1", n, err)
+	}
+	if events, err := s.SecurityEvents(ctx, u.ID, time.Time{}, uuid.Nil, 10); err != nil || len(events) != 1 {
+		t.Fatalf("left: %d, %v; want 1", len(events), err)
 	}
 }

@@ -88,6 +88,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, rev
 		if err := q.SetPasswordHash(ctx, identitydb.SetPasswordHashParams{UserID: t.UserID, Hash: newHash}); err != nil {
 			return fmt.Errorf("store password: %w", err)
 		}
+		if err := recordSecurityEvent(ctx, q, t.UserID, EventPasswordReset); err != nil {
+			return err
+		}
 		if _, err := q.MarkEmailVerified(ctx, identitydb.MarkEmailVerifiedParams{ID: t.UserID, Email: t.TokenEmail}); err != nil {
 			return fmt.Errorf("mark verified: %w", err)
 		}

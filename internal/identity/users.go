@@ -116,9 +116,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Use
 		// path, so not even the error text tells the two apart.
 		return User{}, fmt.Errorf("authenticate: %w", err)
 	}
+	if !ok {
+		s.recordFailedLogin(ctx, row.ID)
+		return User{}, ErrInvalidCredentials
+	}
 	// Disabled is checked after the KDF, so it costs the same as a wrong
 	// password and a disabled account is not told apart.
-	if !ok || row.DisabledAt != nil {
+	if row.DisabledAt != nil {
 		return User{}, ErrInvalidCredentials
 	}
 	if rehash {

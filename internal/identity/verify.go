@@ -42,6 +42,9 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, revoke RevokeFu
 		if n == 0 {
 			return ErrTokenInvalid
 		}
+		if err := recordSecurityEvent(ctx, q, t.UserID, EventEmailVerified); err != nil {
+			return err
+		}
 		current, err := q.CurrentPasswordHash(ctx, t.UserID)
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("read password: %w", err)
