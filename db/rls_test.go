@@ -282,7 +282,10 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			       format('REVOKE tenantkit_app FROM %I, or tenantkit_tenant: a tenant transaction''s role must reach tenant tables only', r.rolname)
 			FROM pg_roles r
 			WHERE r.rolname NOT IN ('tenantkit_tenant', 'tenantkit_app') AND NOT r.rolsuper
-			  AND pg_has_role(r.oid, 'tenantkit_tenant', 'MEMBER') AND pg_has_role(r.oid, 'tenantkit_app', 'MEMBER')`, nil},
+			  AND pg_has_role(r.oid, 'tenantkit_tenant', 'MEMBER') AND pg_has_role(r.oid, 'tenantkit_app', 'MEMBER')
+			  -- Roles are cluster-wide: one that cannot connect here (another
+			  -- database's, or a test's of another package) acts elsewhere.
+			  AND has_database_privilege(r.oid, current_database(), 'CONNECT')`, nil},
 		{"runtime role attributes", `
 			SELECT rolname::text, 'the runtime role is a superuser or has BYPASSRLS', format('ALTER ROLE %I NOSUPERUSER NOBYPASSRLS', rolname)
 			FROM pg_roles WHERE rolname = $1 AND (rolsuper OR rolbypassrls)`, []any{runtimeRole}},

@@ -39,7 +39,39 @@ CREATE POLICY audit_events_tenant ON audit_events
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 -- Identity (the runtime group, never a tenant transaction) records the
 -- membership changes it makes; it writes events and reads none.
-CREATE POLICY audit_events_identity ON audit_events FOR INSERT TO tenantkit_app WITH CHECK (true);
+-- Only the actions identity records (member.*, tenant.*): an injection in
+-- a runtime-role query cannot plant a domain event in any tenant's log.
+CREATE POLICY audit_events_identity ON audit_events FOR INSERT TO tenantkit_app
+    WITH CHECK (action ~ '^(member|tenant)\.');
+
+-- Whoever inserts, the database stamps the event: its id and time are not
+-- the inserter's to choose (no backdating), and inside a tenant
+-- transaction the actor must be a member of the tenant, checked before the
+-- foreign key (so a forged actor neither lands in the log nor tells
+-- whether some other tenant's user exists). SECURITY INVOKER: it reads
+-- memberships under the inserter's own policies. (Identity, on the runtime
+-- role, records a member.left whose actor has just left: it is not held to
+-- the membership rule.)
+-- +goose StatementBegin
+CREATE FUNCTION app.stamp_audit_event() RETURNS trigger
+    LANGUAGE plpgsql SECURITY INVOKER
+    SET search_path = pg_catalog
+    AS $$
+BEGIN
+    NEW.id := gen_random_uuid();
+    NEW.created_at := clock_timestamp();
+    IF NEW.actor IS NOT NULL AND pg_has_role(current_user, 'tenantkit_tenant', 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM public.memberships m WHERE m.tenant_id = NEW.tenant_id AND m.user_id = NEW.actor) THEN
+        RAISE EXCEPTION 'the audit event''s actor is not a member of the tenant' USING ERRCODE = 'TK403';
+    END IF;
+    RETURN NEW;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER audit_events_stamp BEFORE INSERT ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION app.stamp_audit_event();
+-- A trigger runs its function without EXECUTE; nobody needs to call it.
+REVOKE EXECUTE ON FUNCTION app.stamp_audit_event() FROM PUBLIC;
 
 GRANT SELECT, INSERT ON audit_events TO tenantkit_tenant;
 GRANT INSERT ON audit_events TO tenantkit_app;
@@ -47,3 +79,4 @@ COMMENT ON TABLE audit_events IS 'tenantkit:appendonly the tenant audit log: ten
 
 -- +goose Down
 DROP TABLE audit_events;
+DROP FUNCTION app.stamp_audit_event();

@@ -107,6 +107,25 @@ END
 $$;
 
 --
+-- Name: stamp_audit_event(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.stamp_audit_event() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    NEW.id := gen_random_uuid();
+    NEW.created_at := clock_timestamp();
+    IF NEW.actor IS NOT NULL AND pg_has_role(current_user, 'tenantkit_tenant', 'MEMBER')
+       AND NOT EXISTS (SELECT 1 FROM public.memberships m WHERE m.tenant_id = NEW.tenant_id AND m.user_id = NEW.actor) THEN
+        RAISE EXCEPTION 'the audit event''s actor is not a member of the tenant' USING ERRCODE = 'TK403';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+--
 -- Name: river_job_state_in_bitmask(bit, river.river_job_state); Type: FUNCTION; Schema: river; Owner: -
 --
 
@@ -676,6 +695,12 @@ CREATE INDEX river_notification_created_at_idx ON river.river_notification USING
 CREATE INDEX river_notification_topic_id_idx ON river.river_notification USING btree (topic, id);
 
 --
+-- Name: audit_events audit_events_stamp; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER audit_events_stamp BEFORE INSERT ON public.audit_events FOR EACH ROW EXECUTE FUNCTION app.stamp_audit_event();
+
+--
 -- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -748,7 +773,7 @@ ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
 -- Name: audit_events audit_events_identity; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK (true);
+CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK ((action ~ '^(member|tenant)\.'::text));
 
 --
 -- Name: audit_events audit_events_tenant; Type: POLICY; Schema: public; Owner: -
@@ -856,6 +881,12 @@ REVOKE ALL ON TYPE river.river_job_state FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.member_role(p_user uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.member_role(p_user uuid) TO tenantkit_tenant;
+
+--
+-- Name: FUNCTION stamp_audit_event(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.stamp_audit_event() FROM PUBLIC;
 
 --
 -- Name: FUNCTION lo_close(integer); Type: ACL; Schema: pg_catalog; Owner: -

@@ -87,8 +87,8 @@ func (s *Service) changeMembership(ctx context.Context, actor Actor, tenantID, u
 			return fmt.Errorf("get member's role: %w", err)
 		}
 		detail, err := change(q, actorRole, Role(role))
-		if err != nil {
-			return err
+		if err != nil || detail == nil {
+			return err // nil, nil: nothing changed, nothing to record
 		}
 		return recordEvent(ctx, q, actor, tenantID, action, userID.String(), detail)
 	})
@@ -162,10 +162,11 @@ func (s *Service) ChangeMemberRole(ctx context.Context, actor Actor, tenantID, u
 		if !mayManage(actorRole, from, role) {
 			return nil, ErrRoleForbidden
 		}
-		if from != role {
-			if err := checkOwnersLeft(ctx, q, tenantID, from); err != nil {
-				return nil, err
-			}
+		if from == role {
+			return nil, nil // already so: no write, no event
+		}
+		if err := checkOwnersLeft(ctx, q, tenantID, from); err != nil {
+			return nil, err
 		}
 		if _, err := q.UpdateMembershipRole(ctx, identitydb.UpdateMembershipRoleParams{TenantID: tenantID, UserID: userID, Role: string(role)}); err != nil {
 			return nil, mapDBError(err)

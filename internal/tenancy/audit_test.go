@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -137,6 +138,36 @@ func TestAudit(t *testing.T) {
 		}
 		if got := auditRows(t, w, w.tenantA); len(got) != 1 || got[0].Action != "project.updated" {
 			t.Errorf("events after the attempts: %v", got)
+		}
+	})
+
+	// SQL in a tenant transaction cannot forge history: the database
+	// stamps id and time, and an actor must be a member of the tenant
+	// (refused before the foreign key, so it tells nothing of other
+	// tenants' users).
+	t.Run("not forgeable", func(t *testing.T) {
+		err := m.Run(ctx, w.tenantA, w.userA, func(ctx context.Context) error {
+			_, err := tenancy.DB(ctx).Exec(ctx,
+				"INSERT INTO audit_events (tenant_id, actor, action, target) VALUES ($1, $2, 'member.removed', 'x')", w.tenantA, w.userB)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "not a member") {
+			t.Errorf("an event attributed to another tenant's user: %v", err)
+		}
+		err = m.Run(ctx, w.tenantA, w.userA, func(ctx context.Context) error {
+			_, err := tenancy.DB(ctx).Exec(ctx,
+				"INSERT INTO audit_events (tenant_id, actor, action, target, created_at) VALUES ($1, $2, 'project.created', 'backdated', '2020-01-01')", w.tenantA, w.userA)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var at time.Time
+		if err := w.db.Owner.QueryRow(ctx, "SELECT created_at FROM audit_events WHERE target = 'backdated'").Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(at) > time.Hour {
+			t.Errorf("a backdated event kept its time: %v", at)
 		}
 	})
 }
