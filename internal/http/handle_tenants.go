@@ -93,7 +93,7 @@ func (s *Server) handleListMembers() Handler {
 // actorOf is the caller of a tenant-scoped request, for identity's audit
 // events.
 func actorOf(r *http.Request, scope tenancy.Scope) identity.Actor {
-	o := tenancy.OriginFrom(r.Context())
+	o := identity.OriginFrom(r.Context())
 	return identity.Actor{UserID: scope.UserID, RequestID: o.RequestID, IP: o.IP}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
-	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
 // tenantScoped runs h inside the request's tenant transaction. h writes to a
@@ -24,10 +23,9 @@ func (s *Server) tenantScoped(h Handler) http.HandlerFunc {
 			return err
 		}
 		buf := &bufferedResponse{header: http.Header{}}
-		// What tenancy.Audit records of the request besides its user:
-		// tenancy cannot import this package, so it is handed in here.
-		ctx := tenancy.WithOrigin(r.Context(), tenancy.Origin{RequestID: RequestID(r.Context()), IP: r.RemoteAddr})
-		err = s.tenancy.Run(ctx, tenantID, p.UserID, func(ctx context.Context) error {
+		// tenancy.Audit records the request's origin, which withOrigin put
+		// in the context for identity's security events.
+		err = s.tenancy.Run(r.Context(), tenantID, p.UserID, func(ctx context.Context) error {
 			return h(buf, r.WithContext(ctx))
 		})
 		if err != nil {

@@ -40,7 +40,8 @@ type SecurityEvent struct {
 }
 
 // Origin is where a request comes from, recorded with each security event
-// it causes. The HTTP layer puts it in the request's context (WithOrigin).
+// it causes and with each tenant audit event (tenancy.Audit). The HTTP
+// layer puts it in the request's context once (WithOrigin).
 type Origin struct {
 	IP, UserAgent, RequestID string
 }
@@ -52,8 +53,9 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 	return context.WithValue(ctx, originKey{}, o)
 }
 
-// originOf is the Origin in ctx, cut to what the table holds.
-func originOf(ctx context.Context) Origin {
+// OriginFrom is the Origin in ctx (zero outside a request), each field cut
+// to what the logs hold.
+func OriginFrom(ctx context.Context) Origin {
 	o, _ := ctx.Value(originKey{}).(Origin)
 	return Origin{IP: cut(o.IP, 64), UserAgent: cut(o.UserAgent, 256), RequestID: cut(o.RequestID, 128)}
 }
@@ -73,7 +75,7 @@ func cut(s string, n int) string {
 // recordSecurityEvent writes a security event of kind for userID on q (the
 // caller's transaction, or the pool), with ctx's Origin.
 func recordSecurityEvent(ctx context.Context, q *identitydb.Queries, userID uuid.UUID, kind string) error {
-	o := originOf(ctx)
+	o := OriginFrom(ctx)
 	err := q.InsertSecurityEvent(ctx, identitydb.InsertSecurityEventParams{
 		UserID: userID, Kind: kind, Ip: o.IP, UserAgent: o.UserAgent, RequestID: o.RequestID,
 	})

@@ -7,30 +7,9 @@ import (
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantkit/tenantkit/internal/identity"
 )
-
-// Origin is where a request came from, for the audit log: its request id
-// (the X-Request-Id it answers with) and the client's IP. tenancy cannot
-// import the HTTP layer, so the HTTP layer hands it in with WithOrigin
-// before Run, and Audit reads it from there. Outside a request both are "".
-type Origin struct {
-	RequestID string
-	IP        string
-}
-
-type originKey struct{}
-
-// WithOrigin returns ctx carrying o, which Audit records with each event.
-func WithOrigin(ctx context.Context, o Origin) context.Context {
-	return context.WithValue(ctx, originKey{}, o)
-}
-
-// OriginFrom returns the Origin WithOrigin put in ctx (the zero Origin if
-// none).
-func OriginFrom(ctx context.Context) Origin {
-	o, _ := ctx.Value(originKey{}).(Origin)
-	return o
-}
 
 // Bounds of an audit event, which the audit_events table also enforces.
 const (
@@ -39,7 +18,6 @@ const (
 	// MaxAuditTarget bounds an event's target, in bytes.
 	MaxAuditTarget = 200
 	maxAuditAction = 100
-	maxOriginField = 64
 )
 
 // actionPattern is the shape of an action: dotted snake_case words, at
@@ -55,14 +33,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`
 type auditEvent struct {
 	action, target string
 	detail         []byte
-	origin         Origin
+	origin         identity.Origin
 }
 
 // Audit records, in the request's tenant transaction, that the caller did
 // action (dotted snake_case, such as "project.deleted") to target (an id
 // or a name), with detail (anything encoding/json takes, nil for none; at
 // most MaxAuditDetail bytes as JSON). The actor is the transaction's user;
-// the request id and IP come from WithOrigin.
+// the request id and IP come from identity.WithOrigin.
 //
 // The event is written with the transaction's COMMIT, in the same round
 // trip, so recording costs no round trip of its own: it is committed with
@@ -106,18 +84,9 @@ func newAuditEvent(ctx context.Context, action, target string, detail any) (audi
 	if len(b) > MaxAuditDetail {
 		return auditEvent{}, fmt.Errorf("tenancy: audit detail of %s is %d bytes, over %d", action, len(b), MaxAuditDetail)
 	}
-	o := OriginFrom(ctx)
-	o.RequestID, o.IP = truncate(o.RequestID, maxOriginField), truncate(o.IP, maxOriginField)
-	return auditEvent{action: action, target: target, detail: b, origin: o}, nil
-}
-
-// truncate cuts s to at most n bytes (request ids and IPs are ASCII: the
-// HTTP layer accepts no other).
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
+	// The request's origin, as the HTTP layer handed it to identity for
+	// security events: one per request, for both logs.
+	return auditEvent{action: action, target: target, detail: b, origin: identity.OriginFrom(ctx)}, nil
 }
 
 // queueAudit queues the insert of every event Audit recorded.

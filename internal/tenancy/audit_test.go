@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
@@ -41,7 +42,7 @@ func auditRows(t *testing.T, w world, tenant uuid.UUID) []auditRow {
 func TestAudit(t *testing.T) {
 	w := newWorld(t)
 	m := newManager(t, w.db.Tenant)
-	ctx := tenancy.WithOrigin(t.Context(), tenancy.Origin{RequestID: "req-1", IP: "192.0.2.7"})
+	ctx := identity.WithOrigin(t.Context(), identity.Origin{RequestID: "req-1", IP: "192.0.2.7"})
 
 	err := m.Run(ctx, w.tenantA, w.userA, func(ctx context.Context) error {
 		if _, err := tenancy.DB(ctx).Exec(ctx, "UPDATE projects SET name = 'renamed' WHERE id = $1", w.projA); err != nil {
