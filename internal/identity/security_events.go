@@ -3,13 +3,12 @@ package identity
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/identity/internal/identitydb"
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
 // The kinds of security event, as GET /api/me/security-events lists them.
@@ -57,19 +56,7 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 // to what the logs hold.
 func OriginFrom(ctx context.Context) Origin {
 	o, _ := ctx.Value(originKey{}).(Origin)
-	return Origin{IP: cut(o.IP, 64), UserAgent: cut(o.UserAgent, 256), RequestID: cut(o.RequestID, 128)}
-}
-
-// cut makes s valid UTF-8 of at most n bytes, cut at a character boundary.
-func cut(s string, n int) string {
-	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return Origin{IP: validation.Truncate(o.IP, 64), UserAgent: validation.Truncate(o.UserAgent, 256), RequestID: validation.Truncate(o.RequestID, 128)}
 }
 
 // recordSecurityEvent writes a security event of kind for userID on q (the

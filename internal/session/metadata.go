@@ -2,8 +2,8 @@ package session
 
 import (
 	"net/netip"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
 
 // maxUserAgent bounds the user agent kept with a session, in bytes.
@@ -23,14 +23,4 @@ func clientIP(remoteAddr string) string {
 
 // truncateUserAgent makes ua valid UTF-8 of at most maxUserAgent bytes,
 // cut at a character boundary.
-func truncateUserAgent(ua string) string {
-	ua = strings.ToValidUTF8(ua, "")
-	if len(ua) <= maxUserAgent {
-		return ua
-	}
-	cut := maxUserAgent
-	for cut > 0 && !utf8.RuneStart(ua[cut]) {
-		cut--
-	}
-	return ua[:cut]
-}
+func truncateUserAgent(ua string) string { return validation.Truncate(ua, maxUserAgent) }

@@ -106,3 +106,17 @@ func joinable(r rune) bool {
 	return r > unicode.MaxASCII && r != utf8.RuneError && !unicode.IsSpace(r) &&
 		!unicode.IsControl(r) && !invisible(r)
 }
+
+// Truncate makes s valid UTF-8 of at most n bytes, without NUL bytes, cut
+// at a character boundary: for request metadata (user agents, request ids)
+// stored as it came, within a column's bound.
+func Truncate(s string, n int) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -134,3 +134,24 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly", 7, "exactly"},
+		{"abcdef", 3, "abc"},
+		{"héllo", 2, "h"},    // é is two bytes: not cut in half
+		{"a\x00b", 10, "ab"}, // NUL bytes dropped
+		{"a\xffb", 10, "ab"}, // invalid UTF-8 dropped
+		{"日本", 4, "日"},
+	}
+	for _, tt := range tests {
+		if got := Truncate(tt.in, tt.n); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
