@@ -16,8 +16,9 @@
 //     kind and recipient, so a sealed token copied into another job (another
 //     address) does not open. A job whose token does not open, or whose mail
 //     does not render, is cancelled, not retried. The args do hold the
-//     recipient's address and name; no log line carries them, the token or
-//     the message body.
+//     recipient's address and name (and an invitation's tenant name,
+//     inviter and role); no log line carries them, the token or the message
+//     body.
 //   - Every job is bounded in attempts (Config.MaxAttempts, 8 by default),
 //     each failed attempt is logged once (warn; the last one at error) and
 //     completed jobs are deleted after an hour, cancelled and discarded ones

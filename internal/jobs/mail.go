@@ -22,6 +22,9 @@ type mailArgs struct {
 	To          string `json:"to"`
 	Name        string `json:"name,omitempty"`
 	NewEmail    string `json:"new_email,omitempty"`
+	Tenant      string `json:"tenant,omitempty"`
+	Inviter     string `json:"inviter,omitempty"`
+	Role        string `json:"role,omitempty"`
 	SealedToken string `json:"sealed_token,omitempty"`
 	RequestID   string `json:"request_id,omitempty"`
 }
@@ -49,7 +52,10 @@ func (w *mailWorker) Work(ctx context.Context, job *river.Job[mailArgs]) error {
 	if err != nil {
 		return w.cancel(ctx, job, err)
 	}
-	msg, err := w.renderer.Render(mail.Notice{Kind: mail.Kind(a.MailKind), To: a.To, Name: a.Name, Token: token, NewEmail: a.NewEmail})
+	msg, err := w.renderer.Render(mail.Notice{
+		Kind: mail.Kind(a.MailKind), To: a.To, Name: a.Name, Token: token, NewEmail: a.NewEmail,
+		Tenant: a.Tenant, Inviter: a.Inviter, Role: a.Role,
+	})
 	if err != nil {
 		return w.cancel(ctx, job, err)
 	}

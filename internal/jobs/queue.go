@@ -196,6 +196,9 @@ func (q *Queue) MailTx(ctx context.Context, tx pgx.Tx, n mail.Notice) error {
 		To:          n.To,
 		Name:        n.Name,
 		NewEmail:    n.NewEmail,
+		Tenant:      n.Tenant,
+		Inviter:     n.Inviter,
+		Role:        n.Role,
 		SealedToken: sealed,
 	}
 	args.RequestID = q.requestIDOf(ctx)

@@ -113,6 +113,57 @@ func TestMailTxCommittedIsSentOnce(t *testing.T) {
 	}
 }
 
+// An invitation's tenant, inviter and role travel in the args, beside the
+// sealed token, and reach the mail; the log names none of them.
+func TestMailInvitationIsSentWithItsTenantInviterAndRole(t *testing.T) {
+	logs := &logBuffer{}
+	s := &recordingSender{}
+	q := startQueue(t, testConfig(t, s, logs))
+	to, inviter, token := address(t), address(t), newToken()
+	n := mail.Notice{Kind: mail.KindInvitation, To: to, Token: token, Tenant: "Globex Research", Inviter: inviter, Role: "viewer"}
+
+	mailTx(t, withRequestID(t.Context(), "req-invitation"), q, n)
+	job := waitForState(t, to, "completed")
+
+	got := s.to(to)
+	if len(got) != 1 {
+		t.Fatalf("sent %d times, want once", len(got))
+	}
+	want, err := newRenderer(t).Render(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got[0].msg, want, cmpopts.IgnoreFields(mail.Message{}, "ID")); diff != "" {
+		t.Errorf("sent message (-got +want):\n%s", diff)
+	}
+	if wantSubject := inviter + " invited you to Globex Research on Tenantkit"; got[0].msg.Subject != wantSubject {
+		t.Errorf("Subject = %q, want %q", got[0].msg.Subject, wantSubject)
+	}
+
+	if strings.Contains(job.Args, token) {
+		t.Errorf("the job's args hold the raw token: %s", job.Args)
+	}
+	var args map[string]string
+	if err := json.Unmarshal([]byte(job.Args), &args); err != nil {
+		t.Fatal(err)
+	}
+	wantArgs := map[string]string{
+		"kind": "invitation", "to": to, "tenant": "Globex Research", "inviter": inviter, "role": "viewer",
+		"request_id": "req-invitation",
+	}
+	if diff := cmp.Diff(args, wantArgs, cmpopts.IgnoreMapEntries(func(k, _ string) bool { return k == "sealed_token" })); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+	if !strings.HasPrefix(args["sealed_token"], sealPrefix) {
+		t.Errorf("sealed_token %q, want a %s sealed token", args["sealed_token"], sealPrefix)
+	}
+	for _, secret := range []string{token, to, inviter, "Globex"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+}
+
 func TestMailIsRetriedWithBackoff(t *testing.T) {
 	logs := &logBuffer{}
 	s := &recordingSender{failFirst: 2}
@@ -217,6 +268,7 @@ func TestMailThatCannotBeSentIsCancelled(t *testing.T) {
 			}
 		}},
 		{"does not render", func(a map[string]string) { a["name"] = "Ada\u0007" }},
+		{"invitation's role on a reset", func(a map[string]string) { a["role"] = "admin" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := withRequestID(t.Context(), "req-"+tc.name)
@@ -268,6 +320,14 @@ func TestMailTxRefusesANoticeThatCannotBeSent(t *testing.T) {
 		{Kind: mail.KindPasswordReset, To: to},                      // no token
 		{Kind: mail.KindPasswordChanged, To: to, Token: newToken()}, // a token it does not carry
 		{Kind: mail.KindPasswordChanged, To: "not an address"},
+		{Kind: mail.KindPasswordChanged, To: to, Role: "admin"},                                                               // an invitation's field
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Inviter: "b@example.com", Role: "admin"},                       // no tenant
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Tenant: "Globex\nx", Inviter: "b@example.com", Role: "admin"},  // two lines
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Tenant: "Globex", Role: "admin"},                               // no inviter
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Tenant: "Globex", Inviter: "B <b@example.com>", Role: "admin"}, // not bare
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Tenant: "Globex", Inviter: "b@example.com"},                    // no role
+		{Kind: mail.KindInvitation, To: to, Token: newToken(), Tenant: "Globex", Inviter: "b@example.com", Role: "root"},      // unknown role
+		{Kind: mail.KindInvitation, To: to, Tenant: "Globex", Inviter: "b@example.com", Role: "admin"},                        // no token
 	} {
 		err := pgx.BeginFunc(t.Context(), d.App, func(tx pgx.Tx) error { return q.MailTx(t.Context(), tx, n) })
 		if err == nil {

@@ -24,6 +24,9 @@ const (
 	// KindEmailChangeNotice tells the OLD address that a change to
 	// Notice.NewEmail was asked for.
 	KindEmailChangeNotice Kind = "email_change_notice"
+	// KindInvitation invites an address to join a tenant with a role (link
+	// with token); Notice.Tenant, Inviter and Role say which, who and how.
+	KindInvitation Kind = "invitation"
 )
 
 // Kinds lists every kind, in a stable order.
@@ -31,6 +34,7 @@ func Kinds() []Kind {
 	return []Kind{
 		KindVerifyEmail, KindSignupAttempt, KindPasswordReset,
 		KindPasswordChanged, KindEmailChange, KindEmailChangeNotice,
+		KindInvitation,
 	}
 }
 
@@ -58,6 +62,9 @@ type spec struct {
 	expires time.Duration
 	// newEmail: the mail names the new address (Notice.NewEmail).
 	newEmail bool
+	// invitation: the mail names a tenant, the inviter and a role
+	// (Notice.Tenant, Inviter, Role).
+	invitation bool
 }
 
 // Paths of the pages the links open; the server routes must match.
@@ -65,6 +72,7 @@ const (
 	pathVerifyEmail   = "verify-email"
 	pathResetPassword = "reset-password"
 	pathConfirmEmail  = "confirm-email"
+	pathInvitation    = "invitation"
 )
 
 // spec returns k's spec, and false for an unknown kind. A switch rather than
@@ -83,16 +91,24 @@ func (k Kind) spec() (spec, bool) {
 		return spec{path: pathConfirmEmail, token: true, expires: 24 * time.Hour, newEmail: true}, true
 	case KindEmailChangeNotice:
 		return spec{path: pathResetPassword, newEmail: true}, true
+	case KindInvitation:
+		return spec{path: pathInvitation, token: true, expires: 7 * 24 * time.Hour, invitation: true}, true
 	}
 	return spec{}, false
 }
 
-// humanDuration writes d for people: "24 hours", "30 minutes", "1 hour".
-// Lifetimes are whole hours or whole minutes; anything finer is rounded
-// down to minutes, which only ever understates how long a link works.
+// humanDuration writes d for people: "7 days", "24 hours", "30 minutes",
+// "1 hour". Lifetimes are whole days, hours or minutes; anything finer is
+// rounded down to minutes, which only ever understates how long a link
+// works. Days only from two on: a day-long link reads "24 hours", which
+// says plainly that it is not "until tomorrow".
 func humanDuration(d time.Duration) string {
+	const day = 24 * time.Hour
 	n, unit := int64(d/time.Minute), "minute"
-	if d >= time.Hour && d%time.Hour == 0 {
+	switch {
+	case d >= 2*day && d%day == 0:
+		n, unit = int64(d/day), "day"
+	case d >= time.Hour && d%time.Hour == 0:
 		n, unit = int64(d/time.Hour), "hour"
 	}
 	if n != 1 {

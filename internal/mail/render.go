@@ -17,9 +17,11 @@ import (
 )
 
 // Limits on what a Notice may carry. Names follow identity's rule for user
-// names; tokens are high-entropy strings of a few dozen characters.
+// and tenant names; tokens are high-entropy strings of a few dozen
+// characters.
 const (
 	maxNameRunes    = 200
+	maxTenantRunes  = 200
 	maxProductRunes = 100
 	maxTokenBytes   = 512
 )
@@ -38,6 +40,13 @@ type Notice struct {
 	// KindEmailChangeNotice, optional for KindEmailChange (where it is To),
 	// refused for the other kinds.
 	NewEmail string
+	// Tenant, Inviter and Role are an invitation's: the display name of the
+	// tenant (free text its users typed, checked like Name), the inviting
+	// user's bare address, and the role offered (owner, admin, member or
+	// viewer). Required for KindInvitation, refused for the other kinds.
+	Tenant  string
+	Inviter string
+	Role    string
 }
 
 // Renderer renders Notices from the embedded templates. It is safe for
@@ -61,6 +70,9 @@ type data struct {
 	Name     string // recipient's name, may be empty
 	Link     string // the link the mail is about (with ?token= for token kinds)
 	NewEmail string // new address of an email change, else empty
+	Tenant   string // an invitation's tenant name, else empty
+	Inviter  string // an invitation's inviter (bare address), else empty
+	Role     string // an invitation's role, else empty
 	Expires  string // token lifetime in words ("24 hours"), else empty
 	Subject  string // the rendered subject (HTML <title>); empty while rendering it
 }
@@ -95,8 +107,12 @@ func newRenderer(fsys fs.FS, product, baseURL string) (*Renderer, error) {
 		if k.NeedsToken() {
 			n.Token = "check"
 		}
-		if sp, _ := k.spec(); sp.newEmail {
+		sp, _ := k.spec()
+		if sp.newEmail {
 			n.NewEmail = n.To
+		}
+		if sp.invitation {
+			n.Tenant, n.Inviter, n.Role = "Check", n.To, "member"
 		}
 		if _, err := r.Render(n); err != nil {
 			return nil, fmt.Errorf("mail renderer: trial render: %w", err)
@@ -143,7 +159,8 @@ func parseKind(fsys fs.FS, k Kind) (templates, error) {
 
 // Render checks n and renders its mail. It fails for an unknown kind, a
 // token kind without a token (or a token for another kind), a missing or
-// unexpected NewEmail, and addresses or names that are not well formed.
+// unexpected NewEmail, Tenant, Inviter or Role, an unknown role, and
+// addresses or names that are not well formed.
 // The returned Message has no ID: the caller sets one per job.
 func (r *Renderer) Render(n Notice) (Message, error) {
 	d, err := r.data(n)
@@ -218,11 +235,52 @@ func (r *Renderer) data(n Notice) (checked, error) {
 			return checked{}, errors.New("an email change is confirmed by mail to the new address")
 		}
 	}
+	if err := checkInvitation(sp, n, &d.data); err != nil {
+		return checked{}, err
+	}
 	if sp.expires > 0 {
 		d.Expires = humanDuration(sp.expires)
 	}
 	d.Link = r.link(sp.path, n.Token)
 	return d, nil
+}
+
+// checkInvitation checks n's invitation fields and sets them in d: all
+// three for an invitation, none for the other kinds.
+func checkInvitation(sp spec, n Notice, d *data) error {
+	if !sp.invitation {
+		if n.Tenant != "" || n.Inviter != "" || n.Role != "" {
+			return errors.New("this kind names no tenant, inviter or role")
+		}
+		return nil
+	}
+	// The tenant's name is what its users typed; CleanText keeps it to one
+	// line of visible characters, so it cannot break the subject or a line
+	// of the text part, nor hide text.
+	tenant, problem := validation.CleanText(n.Tenant, maxTenantRunes)
+	if problem != "" {
+		return fmt.Errorf("tenant name %s", problem)
+	}
+	inviter, err := bareAddress(n.Inviter)
+	if err != nil {
+		return fmt.Errorf("inviter: %w", err)
+	}
+	if !validRole(n.Role) {
+		return fmt.Errorf("role %q is not one of owner, admin, member, viewer", n.Role)
+	}
+	d.Tenant, d.Inviter, d.Role = tenant, inviter, n.Role
+	return nil
+}
+
+// validRole reports whether role is one a membership can have. The list is
+// identity.Role's (and the invitations table's CHECK); mail sits below
+// identity and so keeps its own copy.
+func validRole(role string) bool {
+	switch role {
+	case "owner", "admin", "member", "viewer":
+		return true
+	}
+	return false
 }
 
 // link is the base URL joined with path, with ?token= when token is set.

@@ -45,6 +45,8 @@ func notice(k mail.Kind) mail.Notice {
 		n.To, n.NewEmail = "alice.new@example.com", "alice.new@example.com"
 	case mail.KindEmailChangeNotice:
 		n.NewEmail = "alice.new@example.com"
+	case mail.KindInvitation:
+		n.Tenant, n.Inviter, n.Role = "Globex Research", "bob@example.com", "admin"
 	}
 	return n
 }
@@ -62,6 +64,7 @@ func TestRenderEveryKind(t *testing.T) {
 		{mail.KindPasswordChanged, "https://app.example.com/base/reset-password", ""},
 		{mail.KindEmailChange, "https://app.example.com/base/confirm-email?token=" + token, "24 hours"},
 		{mail.KindEmailChangeNotice, "https://app.example.com/base/reset-password", ""},
+		{mail.KindInvitation, "https://app.example.com/base/invitation?token=" + token, "7 days"},
 	}
 	if len(tests) != len(mail.Kinds()) {
 		t.Fatalf("table covers %d kinds, mail.Kinds() has %d", len(tests), len(mail.Kinds()))
@@ -108,6 +111,11 @@ func TestRenderEveryKind(t *testing.T) {
 				}
 				if n.NewEmail != "" && !strings.Contains(part, n.NewEmail) {
 					t.Errorf("part does not name the new address %s:\n%s", n.NewEmail, part)
+				}
+				for _, want := range []string{n.Tenant, n.Inviter, n.Role} {
+					if want != "" && !strings.Contains(part, want) {
+						t.Errorf("part does not name the invitation's %q:\n%s", want, part)
+					}
 				}
 				if strings.Contains(part, "<no value>") {
 					t.Errorf("part has a missing value:\n%s", part)
@@ -169,6 +177,137 @@ func TestRenderEscapesHTML(t *testing.T) {
 	// The text part is text: the name as given.
 	if !strings.Contains(m.Text, `Hi <script>alert("x")</script> & Co,`) {
 		t.Errorf("text part does not greet with the name as given:\n%s", m.Text)
+	}
+}
+
+func TestRenderInvitationEscapesHTML(t *testing.T) {
+	n := notice(mail.KindInvitation)
+	n.Tenant = `<b>Globex</b> & "Co"`
+	n.Inviter = "a&b@example.com"
+	m, err := newRenderer(t).Render(n)
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	if strings.Contains(m.HTML, "<b>") || strings.Contains(m.HTML, "a&b@") {
+		t.Errorf("HTML part has unescaped input:\n%s", m.HTML)
+	}
+	for _, want := range []string{"&lt;b&gt;Globex&lt;/b&gt; &amp; &#34;Co&#34;", "a&amp;b@example.com"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML part lacks %s:\n%s", want, m.HTML)
+		}
+	}
+	// The subject and the text part are text: the names as given.
+	if want := `a&b@example.com invited you to <b>Globex</b> & "Co" on Acme`; m.Subject != want {
+		t.Errorf("Subject = %q, want %q", m.Subject, want)
+	}
+	if want := `a&b@example.com invited you to join <b>Globex</b> & "Co" on Acme with the role admin.`; !strings.Contains(m.Text, want) {
+		t.Errorf("text part lacks %q:\n%s", want, m.Text)
+	}
+}
+
+func TestRenderInvitation(t *testing.T) {
+	r := newRenderer(t)
+	for _, role := range []string{"owner", "admin", "member", "viewer"} {
+		n := notice(mail.KindInvitation)
+		n.Role = role
+		m, err := r.Render(n)
+		if err != nil {
+			t.Fatalf("Render with role %s: %v", role, err)
+		}
+		if want := "with the role " + role + "."; !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("role %s: a part lacks %q:\n%s\n%s", role, want, m.Text, m.HTML)
+		}
+	}
+
+	// The tenant's name is trimmed, like every name, and may be as long as
+	// a tenant name may be.
+	n := notice(mail.KindInvitation)
+	n.Tenant = "  Globex  "
+	m, err := r.Render(n)
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	if want := "bob@example.com invited you to Globex on Acme"; m.Subject != want {
+		t.Errorf("Subject = %q, want %q", m.Subject, want)
+	}
+	n.Tenant = strings.Repeat("é", 200)
+	if _, err := r.Render(n); err != nil {
+		t.Errorf("Render with a tenant name of 200 characters: %v", err)
+	}
+
+	// The invitation's own words: decline by the link, not by ignoring it.
+	for _, want := range []string{
+		"The link works once and expires in 7 days.",
+		"If you did not expect this invitation, you can ignore this email; to turn it down, open the link and choose Decline.",
+	} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("a part lacks %q:\n%s\n%s", want, m.Text, m.HTML)
+		}
+	}
+}
+
+func TestRenderRefusesBadInvitations(t *testing.T) {
+	r := newRenderer(t)
+	tests := []struct {
+		name   string
+		modify func(*mail.Notice)
+		want   string
+	}{
+		{"no token", func(n *mail.Notice) { n.Token = "" }, "token is missing"},
+		{"no tenant", func(n *mail.Notice) { n.Tenant = "" }, "tenant name is required"},
+		{"blank tenant", func(n *mail.Notice) { n.Tenant = " \t " }, "tenant name is required"},
+		// One line: nothing in the tenant's name may start a line of the
+		// text part or a header.
+		{"tenant with a newline", func(n *mail.Notice) { n.Tenant = "Globex\nhttps://evil.example" }, "tenant name"},
+		{"tenant with a carriage return", func(n *mail.Notice) { n.Tenant = "Globex\rBcc: x@y.z" }, "tenant name"},
+		{"tenant with NEL", func(n *mail.Notice) { n.Tenant = "Globex\u0085x" }, "tenant name"},
+		{"tenant with line separator", func(n *mail.Notice) { n.Tenant = "Globex\u2028x" }, "tenant name"},
+		{"tenant with paragraph separator", func(n *mail.Notice) { n.Tenant = "Globex\u2029x" }, "tenant name"},
+		{"tenant with bidi control", func(n *mail.Notice) { n.Tenant = "Glo\u202ebex" }, "tenant name"},
+		{"tenant with zero-width space", func(n *mail.Notice) { n.Tenant = "Glo\u200bbex" }, "tenant name"},
+		{"tenant not UTF-8", func(n *mail.Notice) { n.Tenant = "Glo\xffbex" }, "tenant name"},
+		{"tenant too long", func(n *mail.Notice) { n.Tenant = strings.Repeat("é", 201) }, "tenant name"},
+		{"no inviter", func(n *mail.Notice) { n.Inviter = "" }, "inviter"},
+		{"inviter with name", func(n *mail.Notice) { n.Inviter = "Bob <bob@example.com>" }, "inviter"},
+		{"inviter not an address", func(n *mail.Notice) { n.Inviter = "bob" }, "inviter"},
+		{"inviter with spaces", func(n *mail.Notice) { n.Inviter = "bob@example.com " }, "inviter"},
+		{"inviter with header break", func(n *mail.Notice) { n.Inviter = "bob@example.com\r\nBcc: x@y.z" }, "inviter"},
+		{"no role", func(n *mail.Notice) { n.Role = "" }, "role"},
+		{"unknown role", func(n *mail.Notice) { n.Role = "superuser" }, "role"},
+		{"role in capitals", func(n *mail.Notice) { n.Role = "Admin" }, "role"},
+		{"role with a space", func(n *mail.Notice) { n.Role = "admin " }, "role"},
+		{"new address", func(n *mail.Notice) { n.NewEmail = "x@example.com" }, "no new address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := notice(mail.KindInvitation)
+			tt.modify(&n)
+			_, err := r.Render(n)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Render: %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+
+	// The other kinds name no tenant, inviter or role.
+	for _, k := range mail.Kinds() {
+		if k == mail.KindInvitation {
+			continue
+		}
+		for field, set := range map[string]func(*mail.Notice){
+			"tenant":  func(n *mail.Notice) { n.Tenant = "Globex" },
+			"inviter": func(n *mail.Notice) { n.Inviter = "bob@example.com" },
+			"role":    func(n *mail.Notice) { n.Role = "member" },
+		} {
+			t.Run(string(k)+" with "+field, func(t *testing.T) {
+				n := notice(k)
+				set(&n)
+				_, err := r.Render(n)
+				if want := "names no tenant, inviter or role"; err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("Render: %v, want an error mentioning %q", err, want)
+				}
+			})
+		}
 	}
 }
 
@@ -364,7 +503,7 @@ func TestKind(t *testing.T) {
 			tokenKinds = append(tokenKinds, k)
 		}
 	}
-	if diff := cmp.Diff([]mail.Kind{mail.KindVerifyEmail, mail.KindPasswordReset, mail.KindEmailChange}, tokenKinds); diff != "" {
+	if diff := cmp.Diff([]mail.Kind{mail.KindVerifyEmail, mail.KindPasswordReset, mail.KindEmailChange, mail.KindInvitation}, tokenKinds); diff != "" {
 		t.Errorf("kinds with a token (-want +got):\n%s", diff)
 	}
 }
@@ -374,6 +513,11 @@ func TestHumanDuration(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
+		{7 * 24 * time.Hour, "7 days"},
+		{2 * 24 * time.Hour, "2 days"},
+		{36 * time.Hour, "36 hours"},
+		{7*24*time.Hour + time.Hour, "169 hours"},
+		{7*24*time.Hour + 30*time.Minute, "10110 minutes"},
 		{24 * time.Hour, "24 hours"},
 		{time.Hour, "1 hour"},
 		{30 * time.Minute, "30 minutes"},
