@@ -18,6 +18,7 @@ commands:
   migrate up|down|status    manage the schema as the owner role (DATABASE_URL)
   users disable EMAIL       disable a user and revoke all their sessions
   users verify EMAIL        mark a user's address verified (the mail never arrived)
+  admins grant|revoke EMAIL make a user a platform admin, or no longer
   healthcheck               exit 0 when the local server's /healthz answers 200
 
 Configuration comes from the environment; see README.md.`
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck(ctx, cfg)
 	case "users":
 		return users(ctx, cfg, args, stdout, log)
+	case "admins":
+		return admins(ctx, cfg, args, stdout, log)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}

@@ -60,6 +60,40 @@ CREATE TYPE river.river_job_state AS ENUM (
 );
 
 --
+-- Name: admin_access_role(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.admin_access_role(p_user uuid) RETURNS TABLE(role text, admin_access boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    tenant   uuid := app.current_tenant_id();
+    r        text;
+    admin    boolean;
+    disabled boolean;
+BEGIN
+    SELECT m.role, a.user_id IS NOT NULL, u.disabled_at IS NOT NULL INTO r, admin, disabled
+    FROM public.users u
+    LEFT JOIN public.memberships m ON m.user_id = u.id AND m.tenant_id = tenant
+    LEFT JOIN public.platform_admins a ON a.user_id = u.id
+    WHERE u.id = p_user;
+    IF disabled AND (r IS NOT NULL OR admin) THEN
+        RAISE EXCEPTION 'the user is disabled' USING ERRCODE = 'TK401';
+    END IF;
+    IF r IS NOT NULL THEN
+        RETURN QUERY SELECT r, false;
+        RETURN;
+    END IF;
+    IF admin AND EXISTS (SELECT FROM public.tenants t WHERE t.id = tenant) THEN
+        RETURN QUERY SELECT 'admin'::text, true;
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'not a member of the current tenant' USING ERRCODE = 'TK404';
+END
+$$;
+
+--
 -- Name: current_tenant_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -78,6 +112,18 @@ BEGIN
     END IF;
     RETURN NULL;
 END
+$$;
+
+--
+-- Name: is_platform_admin(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.is_platform_admin(p_user uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT EXISTS (SELECT FROM public.platform_admins a JOIN public.users u ON u.id = a.user_id
+                   WHERE a.user_id = p_user AND u.disabled_at IS NULL)
 $$;
 
 --
@@ -119,7 +165,12 @@ BEGIN
     NEW.created_at := clock_timestamp();
     IF NEW.actor IS NOT NULL AND pg_has_role(current_user, 'tenantkit_tenant', 'MEMBER')
        AND NOT EXISTS (SELECT 1 FROM public.memberships m WHERE m.tenant_id = NEW.tenant_id AND m.user_id = NEW.actor) THEN
-        RAISE EXCEPTION 'the audit event''s actor is not a member of the tenant' USING ERRCODE = 'TK403';
+        -- A separate statement: EXECUTE on a function is checked when its
+        -- expression is prepared, whatever the AND before it decides, and
+        -- only the tenant role may call is_platform_admin.
+        IF NOT app.is_platform_admin(NEW.actor) THEN
+            RAISE EXCEPTION 'the audit event''s actor is not a member of the tenant' USING ERRCODE = 'TK403';
+        END IF;
     END IF;
     RETURN NEW;
 END
@@ -233,6 +284,15 @@ CREATE TABLE public.password_credentials (
     hash text NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT password_credentials_hash_check CHECK ((hash ~~ '$argon2id$%'::text))
+);
+
+--
+-- Name: platform_admins; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.platform_admins (
+    user_id uuid NOT NULL,
+    granted_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
@@ -482,6 +542,13 @@ ALTER TABLE ONLY public.memberships
 
 ALTER TABLE ONLY public.password_credentials
     ADD CONSTRAINT password_credentials_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: platform_admins platform_admins_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.platform_admins
+    ADD CONSTRAINT platform_admins_pkey PRIMARY KEY (user_id);
 
 --
 -- Name: projects projects_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -743,6 +810,13 @@ ALTER TABLE ONLY public.password_credentials
     ADD CONSTRAINT password_credentials_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: platform_admins platform_admins_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.platform_admins
+    ADD CONSTRAINT platform_admins_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
 -- Name: projects projects_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -874,6 +948,20 @@ GRANT USAGE ON SCHEMA river TO tenantkit_app;
 --
 
 REVOKE ALL ON TYPE river.river_job_state FROM PUBLIC;
+
+--
+-- Name: FUNCTION admin_access_role(p_user uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.admin_access_role(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.admin_access_role(p_user uuid) TO tenantkit_tenant;
+
+--
+-- Name: FUNCTION is_platform_admin(p_user uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.is_platform_admin(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.is_platform_admin(p_user uuid) TO tenantkit_tenant;
 
 --
 -- Name: FUNCTION member_role(p_user uuid); Type: ACL; Schema: app; Owner: -
@@ -1022,6 +1110,12 @@ GRANT SELECT ON TABLE public.memberships TO tenantkit_tenant;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.password_credentials TO tenantkit_app;
+
+--
+-- Name: TABLE platform_admins; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.platform_admins TO tenantkit_app;
 
 --
 -- Name: TABLE projects; Type: ACL; Schema: public; Owner: -

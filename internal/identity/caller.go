@@ -68,18 +68,24 @@ func (s *Service) CurrentRoleQuery(userID uuid.UUID) (string, []any) {
 // session), and their sessions are revoked as User does (Config.OnDisable).
 func (s *Service) ScanCurrentRole(ctx context.Context, userID uuid.UUID, row pgx.Row) (Role, error) {
 	var role string
-	err := row.Scan(&role)
+	if err := row.Scan(&role); err != nil {
+		return "", s.membershipCheckErr(ctx, userID, err)
+	}
+	return Role(role), nil
+}
+
+// membershipCheckErr maps the error of a membership check (CurrentRoleQuery
+// or AdminQuery) for userID: ErrNotMember, or ErrUserNotFound for a
+// disabled user, whose sessions OnDisable then revokes.
+func (s *Service) membershipCheckErr(ctx context.Context, userID uuid.UUID, err error) error {
 	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
 		switch pgErr.Code {
 		case notMemberCode:
-			return "", ErrNotMember
+			return ErrNotMember
 		case disabledMemberCode:
 			s.disabledSeen(ctx, userID)
-			return "", ErrUserNotFound
+			return ErrUserNotFound
 		}
 	}
-	if err != nil {
-		return "", fmt.Errorf("check membership: %w", err)
-	}
-	return Role(role), nil
+	return fmt.Errorf("check membership: %w", err)
 }

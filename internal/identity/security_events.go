@@ -22,6 +22,8 @@ const (
 	EventEmailChanged         = "email_changed"
 	EventSessionRevoked       = "session_revoked"
 	EventOtherSessionsRevoked = "other_sessions_revoked"
+	EventAccountDisabled      = "account_disabled" // by an operator or a platform admin
+	EventAccountEnabled       = "account_enabled"
 )
 
 // SecurityEventRetention is how long security events are kept; the

@@ -217,14 +217,13 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 // still calls OnDisable and returns nil, so a failed call can simply be
 // retried. ErrUserNotFound only when there is no such user. When OnDisable
 // fails, the user stays disabled and the error, wrapping OnDisable's, says
-// so.
+// so. The first disable records EventAccountDisabled in the user's
+// security log, in its transaction.
 func (s *Service) DisableUser(ctx context.Context, id uuid.UUID) error {
-	n, err := identitydb.New(s.pool).DisableUser(ctx, id)
-	if err != nil {
-		return fmt.Errorf("disable user %s: %w", id, err)
-	}
-	if n == 0 {
+	if _, err := s.setDisabled(ctx, id, true); errors.Is(err, ErrUserNotFound) {
 		return ErrUserNotFound
+	} else if err != nil {
+		return fmt.Errorf("disable user %s: %w", id, err)
 	}
 	if err := s.onDisable(ctx, id); err != nil {
 		return fmt.Errorf("user %s is disabled, but the OnDisable hook failed (retry DisableUser): %w", id, err)

@@ -13,13 +13,6 @@ SELECT id, email, name, created_at, disabled_at, email_verified_at
 FROM users
 WHERE lower(email) = lower(@email);
 
--- name: DisableUser :execrows
--- Idempotent: a second call keeps the first disable time and still counts
--- the row, so zero rows means no such user.
-UPDATE users
-SET disabled_at = coalesce(disabled_at, now())
-WHERE id = @id;
-
 -- name: LockEnabledUser :one
 -- The id of an enabled user, locked FOR SHARE until the transaction ends: a
 -- concurrent DisableUser waits for the transaction, so what it creates for

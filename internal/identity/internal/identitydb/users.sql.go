@@ -53,22 +53,6 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
-const disableUser = `-- name: DisableUser :execrows
-UPDATE users
-SET disabled_at = coalesce(disabled_at, now())
-WHERE id = $1
-`
-
-// Idempotent: a second call keeps the first disable time and still counts
-// the row, so zero rows means no such user.
-func (q *Queries) DisableUser(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, disableUser, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const getCaller = `-- name: GetCaller :one
 SELECT u.id, u.email, u.name, u.created_at, u.disabled_at, u.email_verified_at,
        t.id AS tenant_id, t.slug AS tenant_slug, t.name AS tenant_name, t.created_at AS tenant_created_at, m.role
