@@ -16,7 +16,10 @@
 //     another tenant nor step out to identity's tables.
 //   - A tenant is honoured only when the user is an enabled member of it; a
 //     tenant the caller may not see fails exactly like one that does not exist
-//     (ErrTenantNotFound). The check fails with an error, not an empty
+//     (ErrTenantNotFound). The one exception is RunAsAdmin, the explicit,
+//     named opt-in of a platform admin, which acts with the admin role and
+//     records platform.admin_access in the tenant's audit log in the same
+//     transaction. The check fails with an error, not an empty
 //     result, so Postgres skips the rest of its pipeline: no statement of a
 //     request that fails it runs, not even the one sent with it.
 //   - Tenant tables are reached only through DB(ctx), which is the tenant

@@ -35,6 +35,9 @@ type scoped struct {
 	dbFailed bool
 	// audit: the events Audit recorded, inserted in COMMIT's round trip.
 	audit []auditEvent
+	// admin: RunAsAdmin's opt-in (nil for Run): the membership check
+	// also admits a platform admin, whose access is recorded.
+	admin *adminAccess
 }
 
 var _ DBTX = (*scoped)(nil)
@@ -46,8 +49,25 @@ func (s *scoped) prelude() *pgx.Batch {
 	b.Queue(beginSQL)
 	s.m.queueSetTenant(b, s.scope.TenantID, s.conn.Conn().PgConn().PID())
 	q, args := s.m.members.CurrentRoleQuery(s.scope.UserID)
+	if s.admin != nil {
+		q, args = s.m.members.AdminQuery(s.scope.UserID)
+	}
 	b.Queue(q, args...)
 	return b
+}
+
+// scanRole reads the prelude's membership check. For RunAsAdmin, a
+// platform admin's access to a tenant they are not a member of queues its
+// audit event, written with COMMIT like every other.
+func (s *scoped) scanRole(ctx context.Context, row pgx.Row) (identity.Role, error) {
+	if s.admin == nil {
+		return s.m.members.ScanCurrentRole(ctx, s.scope.UserID, row)
+	}
+	role, adminAccess, err := s.m.members.ScanAdminRole(ctx, s.scope.UserID, row)
+	if err == nil && adminAccess {
+		s.audit = append(s.audit, s.admin.event)
+	}
+	return role, err
 }
 
 // openWith sends the prelude and, unless sql is "", the statement sql in
@@ -65,7 +85,7 @@ func (s *scoped) openWith(ctx context.Context, sql string, args []any) (pgx.Batc
 		err = fmt.Errorf("begin tenant transaction: %w", err)
 	} else if _, err = br.Exec(); err != nil {
 		err = fmt.Errorf("set the tenant: %w", err)
-	} else if s.role, err = s.m.members.ScanCurrentRole(ctx, s.scope.UserID, br.QueryRow()); errors.Is(err, identity.ErrNotMember) {
+	} else if s.role, err = s.scanRole(ctx, br.QueryRow()); errors.Is(err, identity.ErrNotMember) {
 		err = ErrTenantNotFound
 	}
 	if err != nil {

@@ -36,11 +36,18 @@ var (
 // role in the transaction's tenant and fails when they are not an enabled
 // member of it, and the reader of its result (identity.ErrNotMember when
 // it failed so; another error, such as identity.ErrUserNotFound for a
-// disabled user, is passed on). identity.Service implements it.
+// disabled user, is passed on). AdminQuery and ScanAdminRole are the same
+// check for RunAsAdmin, which also admits an enabled platform admin and
+// says so (see identity.Service.AdminQuery). identity.Service implements
+// it.
 type Members interface {
 	CurrentRoleQuery(userID uuid.UUID) (string, []any)
 	ScanCurrentRole(ctx context.Context, userID uuid.UUID, row pgx.Row) (identity.Role, error)
+	AdminQuery(userID uuid.UUID) (string, []any)
+	ScanAdminRole(ctx context.Context, userID uuid.UUID, row pgx.Row) (identity.Role, bool, error)
 }
+
+var _ Members = (*identity.Service)(nil)
 
 // Manager runs functions inside tenant transactions.
 type Manager struct {
@@ -88,8 +95,14 @@ func (m *Manager) queueSetTenant(b *pgx.Batch, tenantID uuid.UUID, pid uint32) {
 // whatever fn made of the error its statement returned; so does one whose
 // fn ran no statement at all (Run then checks on its own). Role forces the
 // check early where fn needs the role before its first statement.
-func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(ctx context.Context) error) (err error) {
-	if tenantID == uuid.Nil {
+func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(ctx context.Context) error) error {
+	return m.run(ctx, &scoped{m: m, scope: Scope{TenantID: tenantID, UserID: userID}}, fn)
+}
+
+// run is Run and RunAsAdmin: s is the transaction to run fn in, not
+// connected yet.
+func (m *Manager) run(ctx context.Context, s *scoped, fn func(ctx context.Context) error) (err error) {
+	if s.scope.TenantID == uuid.Nil {
 		return ErrTenantRequired
 	}
 	acquireCtx, cancel := context.WithTimeout(ctx, m.acquireTimeout)
@@ -103,7 +116,7 @@ func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(c
 	}
 	defer conn.Release()
 
-	s := &scoped{m: m, conn: conn, scope: Scope{TenantID: tenantID, UserID: userID}}
+	s.conn = conn
 	defer s.rollback(ctx)
 	returned := false // false after a panic in fn, which rolls back
 	if m.observe != nil {
@@ -122,6 +135,12 @@ func (m *Manager) Run(ctx context.Context, tenantID, userID uuid.UUID, fn func(c
 	case s.err != nil:
 		err = s.err // the membership check failed (or the transaction could not open)
 	case err != nil:
+	case s.state == idle && s.admin != nil:
+		// A platform admin's access is recorded even when fn sent
+		// nothing: the transaction opens to commit the event.
+		if err = s.ensureOpen(ctx); err == nil {
+			err = s.commit(ctx)
+		}
 	case s.state == idle:
 		err = s.check(ctx)
 	default:
