@@ -84,6 +84,17 @@ func (s *Server) routes() http.Handler {
 				r.Route("/t/{tenant}", tenantRoutes)
 			}
 		})
+
+		// Platform administration: platform admins only. Anyone else,
+		// signed in or not, gets an unknown route's 404 for any path and
+		// method under /api/admin, so the surface is not discoverable.
+		r.Route("/admin", func(r chi.Router) {
+			r.Use(s.platformAdminsOnly)
+			r.Get("/tenants", s.handle(s.handleAdminTenants()))
+			r.Get("/users", s.handle(s.handleAdminUsers()))
+			r.Post("/users/{user_id}/disable", s.handle(s.handleAdminDisableUser()))
+			r.Post("/users/{user_id}/enable", s.handle(s.handleAdminEnableUser()))
+		})
 	})
 	return r
 }

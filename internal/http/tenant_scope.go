@@ -5,13 +5,25 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"strings"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
+	"github.com/tenantkit/tenantkit/internal/tenancy"
+	"github.com/tenantkit/tenantkit/internal/validation"
 )
+
+// adminReasonHeader is a platform admin's opt-in to act in a tenant they
+// are not a member of (tenancy.Manager.RunAsAdmin): why they do.
+const adminReasonHeader = "X-Admin-Reason"
 
 // tenantScoped runs h inside the request's tenant transaction. h writes to a
 // buffer; the buffer reaches the client only after the transaction has
 // committed, so a client never sees a success that was then rolled back.
+//
+// A request with an X-Admin-Reason header runs in the admin opt-in
+// transaction instead, which a platform admin may use in any tenant and
+// which records their access in its audit log; an empty reason is 400
+// admin_reason_required.
 func (s *Server) tenantScoped(h Handler) http.HandlerFunc {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, ok := auth.PrincipalFrom(r.Context())
@@ -25,9 +37,20 @@ func (s *Server) tenantScoped(h Handler) http.HandlerFunc {
 		buf := &bufferedResponse{header: http.Header{}}
 		// tenancy.Audit records the request's origin, which withOrigin put
 		// in the context for identity's security events.
-		err = s.tenancy.Run(r.Context(), tenantID, p.UserID, func(ctx context.Context) error {
+		fn := func(ctx context.Context) error {
 			return h(buf, r.WithContext(ctx))
-		})
+		}
+		if reasons, ok := r.Header[adminReasonHeader]; ok {
+			// The platform admin's opt-in: recorded in the tenant's audit
+			// log by RunAsAdmin, and logged here. For anyone who is neither
+			// a platform admin nor a member it answers as Run does.
+			reason := strings.Join(reasons, ", ")
+			s.log.InfoContext(r.Context(), "platform admin opt-in", "user_id", p.UserID, "tenant_id", tenantID,
+				"reason", validation.Truncate(reason, tenancy.MaxAdminReason), "request_id", RequestID(r.Context()))
+			err = s.tenancy.RunAsAdmin(r.Context(), tenantID, p.UserID, reason, fn)
+		} else {
+			err = s.tenancy.Run(r.Context(), tenantID, p.UserID, fn)
+		}
 		if err != nil {
 			return err
 		}
