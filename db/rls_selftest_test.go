@@ -16,14 +16,14 @@ import (
 // self-test needs no rows in identity's tables.
 const probeTables = `
 CREATE TABLE zz_rls_probe_parent (
-	tenant_id uuid NOT NULL,
+	tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
 	id        uuid NOT NULL DEFAULT gen_random_uuid(),
 	name      text NOT NULL,
 	PRIMARY KEY (tenant_id, id),
 	UNIQUE (tenant_id, name)
 );
 CREATE TABLE zz_rls_probe_child (
-	tenant_id uuid NOT NULL,
+	tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
 	id        uuid NOT NULL DEFAULT gen_random_uuid(),
 	parent_id uuid NOT NULL,
 	PRIMARY KEY (tenant_id, id),
@@ -40,6 +40,9 @@ CREATE POLICY zz_rls_probe_child_tenant ON zz_rls_probe_child
 	USING (tenant_id = (SELECT app.current_tenant_id()))
 	WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
 GRANT SELECT, INSERT, UPDATE, DELETE ON zz_rls_probe_parent, zz_rls_probe_child TO tenantkit_tenant;
+INSERT INTO tenants (id, slug, name) VALUES
+	('00000000-0000-4000-8000-00000000000a', 'zz-rls-probe-a', 'a'),
+	('00000000-0000-4000-8000-00000000000b', 'zz-rls-probe-b', 'b');
 INSERT INTO zz_rls_probe_parent (tenant_id, id, name) VALUES
 	('00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-0000000000a1', 'a'),
 	('00000000-0000-4000-8000-00000000000b', '00000000-0000-4000-8000-0000000000b1', 'b');
@@ -101,6 +104,10 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 			WITH CHECK (tenant_id = app.current_tenant_id())`, want: []string{
 			parent + ": policy zz_rls_probe_parent_tenant treats an unset tenant as all tenants (IS NULL) (drop the IS NULL branch: an unset tenant must see nothing)",
 		}},
+		{name: "foreign key to tenants that does not cascade", ddl: `ALTER TABLE zz_rls_probe_child DROP CONSTRAINT zz_rls_probe_child_tenant_id_fkey;
+			ALTER TABLE zz_rls_probe_child ADD CONSTRAINT zz_rls_probe_child_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id)`, want: []string{
+			child + ": foreign key zz_rls_probe_child_tenant_id_fkey to tenants does not cascade: deleting a tenant fails while it has rows here (tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE)",
+		}},
 		{name: "soft-delete policy is fine", ddl: `ALTER TABLE zz_rls_probe_parent ADD COLUMN deleted_at timestamptz;
 			DROP POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent;
 			CREATE POLICY zz_rls_probe_parent_tenant ON zz_rls_probe_parent
@@ -129,6 +136,7 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 			"zz_rls_probe_bare: RLS not forced (ALTER TABLE zz_rls_probe_bare FORCE ROW LEVEL SECURITY)",
 			"zz_rls_probe_bare: no policy for all commands with USING and WITH CHECK on app.current_tenant_id() " + policyFix("zz_rls_probe_bare"),
 			"zz_rls_probe_bare: primary key zz_rls_probe_bare_pkey does not include tenant_id (make it PRIMARY KEY (tenant_id, id))",
+			"zz_rls_probe_bare: tenant_id references no tenant: deleting a tenant would leave its rows behind (tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE)",
 			"zz_rls_probe_bare: the tenant role lacks SELECT, INSERT, UPDATE, DELETE (GRANT SELECT, INSERT, UPDATE, DELETE ON zz_rls_probe_bare TO tenantkit_tenant, or if tenants only read it: COMMENT ON TABLE zz_rls_probe_bare IS 'tenantkit:readonly')",
 		}},
 

@@ -63,9 +63,10 @@ const appendonlyMarker = "tenantkit:appendonly"
 // runtimeRoleTenantTables are identity's tenant tables: the runtime role
 // serves them outside tenant transactions (login lists a user's
 // memberships), under their own RLS policies.
-// The audit log is one too, for INSERT only: identity records the
-// membership changes it makes there, in their transaction.
-var runtimeRoleTenantTables = []string{"public.memberships", "public.audit_events"}
+// So are invitations (found by a link's token, whatever the tenant). The
+// audit log is one too, for INSERT only: identity records the membership
+// changes it makes there, in their transaction.
+var runtimeRoleTenantTables = []string{"public.memberships", "public.invitations", "public.audit_events"}
 
 // violation is one broken rule: Object is a table, policy's table, role or
 // function, as Postgres prints it.
@@ -264,6 +265,22 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			WHERE con.contype = 'f' AND con.conparentid = 0
 			  AND NOT EXISTS (SELECT FROM generate_subscripts(con.conkey, 1) k
 			                  WHERE con.conkey[k] = t.tenant_attnum AND con.confkey[k] = ra.attnum)`, nil},
+		// DELETE /api/tenant deletes a tenant with every row of it, by the
+		// cascade of each tenant table's foreign key to tenants: a table
+		// without one would make the deletion fail, or leave rows behind.
+		{"deleting a tenant cascades", `WITH ` + tenantTables + `
+			SELECT t.name, format('foreign key %I to tenants does not cascade: deleting a tenant fails while it has rows here', con.conname),
+			       'tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE'
+			FROM pg_constraint con
+			JOIN tenant_tables t ON t.oid = con.conrelid
+			WHERE con.contype = 'f' AND con.confrelid = 'public.tenants'::regclass AND con.confdeltype <> 'c'
+			UNION ALL
+			SELECT t.name, 'tenant_id references no tenant: deleting a tenant would leave its rows behind',
+			       'tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE'
+			FROM tenant_tables t
+			WHERE NOT EXISTS (SELECT FROM pg_constraint con
+			                  WHERE con.conrelid = t.oid AND con.contype = 'f' AND con.confrelid = 'public.tenants'::regclass
+			                    AND con.conkey = ARRAY[t.tenant_attnum])`, nil},
 		{"tenant role attributes", `
 			SELECT rolname::text, 'the tenant role can log in, is a superuser or has BYPASSRLS',
 			       'ALTER ROLE tenantkit_tenant NOLOGIN NOSUPERUSER NOBYPASSRLS'

@@ -256,6 +256,33 @@ ALTER TABLE ONLY public.audit_events FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE public.audit_events IS 'tenantkit:appendonly the tenant audit log: tenants insert and read, never change';
 
 --
+-- Name: invitations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invitations (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    token_hash bytea NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT invitations_check CHECK ((expires_at > created_at)),
+    CONSTRAINT invitations_email_check CHECK (((char_length(email) >= 3) AND (char_length(email) <= 254))),
+    CONSTRAINT invitations_role_check CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'member'::text, 'viewer'::text]))),
+    CONSTRAINT invitations_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+ALTER TABLE ONLY public.invitations FORCE ROW LEVEL SECURITY;
+
+--
+-- Name: TABLE invitations; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.invitations IS 'tenantkit:readonly identity owns invitations; tenant transactions only read them';
+
+--
 -- Name: memberships; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -530,6 +557,13 @@ ALTER TABLE ONLY public.audit_events
     ADD CONSTRAINT audit_events_pkey PRIMARY KEY (tenant_id, id);
 
 --
+-- Name: invitations invitations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitations
+    ADD CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -672,6 +706,24 @@ CREATE INDEX audit_events_tenant_id_actor_idx ON public.audit_events USING btree
 CREATE INDEX audit_events_tenant_id_created_at_idx ON public.audit_events USING btree (tenant_id, created_at DESC, id DESC);
 
 --
+-- Name: invitations_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invitations_expires_at_idx ON public.invitations USING btree (expires_at);
+
+--
+-- Name: invitations_tenant_id_email_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX invitations_tenant_id_email_key ON public.invitations USING btree (tenant_id, lower(email));
+
+--
+-- Name: invitations_token_hash_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invitations_token_hash_idx ON public.invitations USING btree (token_hash);
+
+--
 -- Name: memberships_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -789,6 +841,20 @@ ALTER TABLE ONLY public.audit_events
     ADD CONSTRAINT audit_events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
 
 --
+-- Name: invitations invitations_invited_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitations
+    ADD CONSTRAINT invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: invitations invitations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invitations
+    ADD CONSTRAINT invitations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: memberships memberships_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -847,13 +913,31 @@ ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
 -- Name: audit_events audit_events_identity; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK ((action ~ '^(member|tenant)\.'::text));
+CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK ((action ~ '^(member|tenant|invitation)\.'::text));
 
 --
 -- Name: audit_events audit_events_tenant; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY audit_events_tenant ON public.audit_events USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: invitations; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: invitations invitations_identity; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY invitations_identity ON public.invitations TO tenantkit_app USING (true) WITH CHECK (true);
+
+--
+-- Name: invitations invitations_tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY invitations_tenant ON public.invitations USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: memberships; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1097,6 +1181,13 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_tokens TO tenantkit_ap
 
 GRANT SELECT,INSERT ON TABLE public.audit_events TO tenantkit_tenant;
 GRANT INSERT ON TABLE public.audit_events TO tenantkit_app;
+
+--
+-- Name: TABLE invitations; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invitations TO tenantkit_app;
+GRANT SELECT ON TABLE public.invitations TO tenantkit_tenant;
 
 --
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -

@@ -27,6 +27,10 @@ type roleRoute struct {
 	// create rows as the owner first.
 	request func(t *testing.T) (path string, body any, unchanged func(t *testing.T))
 	want    [4]int // owner, admin, member, viewer; 403 means forbidden
+	// tenant, if set, makes a fresh tenant for each request, with each
+	// role's user in it (for a route that ends the tenant), instead of
+	// Acme; unchanged then checks that one.
+	tenant func(t *testing.T) apptest.Tenant
 }
 
 // TestRoleMatrix (issue 10) walks every tenant-scoped route × every role
@@ -76,24 +80,84 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 
+	// invitationEmails lists the addresses of acme's pending invitations.
+	invitationEmails := func(t *testing.T) map[string]string {
+		t.Helper()
+		var got struct {
+			Invitations []struct {
+				ID    string `json:"id"`
+				Email string `json:"email"`
+			} `json:"invitations"`
+		}
+		owner.Must(http.StatusOK, "GET", "/api/invitations", nil, inAcme).Decode(t, &got)
+		out := map[string]string{}
+		for _, inv := range got.Invitations {
+			out[inv.Email] = inv.ID
+		}
+		return out
+	}
+	// doomed is a fresh tenant with every role's user in it.
+	var doomedSlug string
+	doomed := func(t *testing.T) apptest.Tenant {
+		t.Helper()
+		tn := owner.CreateTenant("Doomed")
+		for _, role := range matrixRoles[1:] {
+			e.AddMember(tn, users[role], role)
+		}
+		doomedSlug = tn.Slug
+		return tn
+	}
+
 	matrix := []roleRoute{
+		{method: "GET", route: "/api/invitations", request: func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/invitations", nil, nothing
+		}, want: [4]int{200, 200, 403, 403}},
+		{method: "POST", route: "/api/invitations", request: func(*testing.T) (string, any, func(*testing.T)) {
+			email := "invitee-" + uuid.NewString()[:8] + "@example.com"
+			return "/api/invitations", map[string]string{"email": email, "role": "member"}, func(t *testing.T) {
+				t.Helper()
+				if _, ok := invitationEmails(t)[email]; ok {
+					t.Errorf("a refused POST invited %s", email)
+				}
+			}
+		}, want: [4]int{201, 201, 403, 403}},
+		{method: "DELETE", route: "/api/invitations/{id}", request: func(t *testing.T) (string, any, func(*testing.T)) {
+			t.Helper()
+			email := "invitee-" + uuid.NewString()[:8] + "@example.com"
+			owner.Must(http.StatusCreated, "POST", "/api/invitations", map[string]string{"email": email, "role": "viewer"}, inAcme)
+			id := invitationEmails(t)[email]
+			return "/api/invitations/" + id, nil, func(t *testing.T) {
+				t.Helper()
+				if _, ok := invitationEmails(t)[email]; !ok {
+					t.Errorf("a refused DELETE revoked the invitation of %s", email)
+				}
+			}
+		}, want: [4]int{204, 204, 403, 403}},
+		{method: "DELETE", route: "/api/tenant", request: func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/tenant", nil, func(t *testing.T) {
+				t.Helper()
+				if r := owner.Do("GET", "/api/tenant", nil, apptest.Header{Key: "X-Tenant", Value: doomedSlug}); r.Status != http.StatusOK {
+					t.Errorf("a refused DELETE: the tenant answers %d %s", r.Status, r.Body)
+				}
+			}
+		}, want: [4]int{204, 403, 403, 403}, tenant: doomed},
 		{"GET", "/api/members", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/members", nil, nothing
-		}, [4]int{200, 200, 200, 200}},
+		}, [4]int{200, 200, 200, 200}, nil},
 		{"GET", "/api/audit-events", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/audit-events", nil, nothing
-		}, [4]int{200, 200, 403, 403}},
+		}, [4]int{200, 200, 403, 403}, nil},
 		{"PATCH", "/api/members/{user_id}", func(t *testing.T) (string, any, func(*testing.T)) {
 			path, unchanged := newViewer(t)
 			return path, map[string]string{"role": "member"}, unchanged
-		}, [4]int{204, 204, 403, 403}},
+		}, [4]int{204, 204, 403, 403}, nil},
 		{"DELETE", "/api/members/{user_id}", func(t *testing.T) (string, any, func(*testing.T)) {
 			path, unchanged := newViewer(t)
 			return path, nil, unchanged
-		}, [4]int{204, 204, 403, 403}},
+		}, [4]int{204, 204, 403, 403}, nil},
 		{"GET", "/api/projects", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/projects", nil, nothing
-		}, [4]int{200, 200, 200, 200}},
+		}, [4]int{200, 200, 200, 200}, nil},
 		{"POST", "/api/projects", func(t *testing.T) (string, any, func(*testing.T)) {
 			name := "new-" + uuid.NewString()[:8]
 			return "/api/projects", map[string]string{"name": name}, func(t *testing.T) {
@@ -104,22 +168,22 @@ func TestRoleMatrix(t *testing.T) {
 					}
 				}
 			}
-		}, [4]int{201, 201, 201, 403}},
+		}, [4]int{201, 201, 201, 403}, nil},
 		{"GET", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
 			path, _ := newProject(t)
 			return path, nil, nothing
-		}, [4]int{200, 200, 200, 200}},
+		}, [4]int{200, 200, 200, 200}, nil},
 		{"PATCH", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
 			path, unchanged := newProject(t)
 			return path, map[string]string{"name": "renamed-" + uuid.NewString()[:8]}, unchanged
-		}, [4]int{200, 200, 200, 403}},
+		}, [4]int{200, 200, 200, 403}, nil},
 		{"DELETE", "/api/projects/{id}", func(t *testing.T) (string, any, func(*testing.T)) {
 			path, unchanged := newProject(t)
 			return path, nil, unchanged
-		}, [4]int{204, 204, 403, 403}},
+		}, [4]int{204, 204, 403, 403}, nil},
 		{"GET", "/api/tenant", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/tenant", nil, nothing
-		}, [4]int{200, 200, 200, 200}},
+		}, [4]int{200, 200, 200, 200}, nil},
 		{"PATCH", "/api/tenant", func(t *testing.T) (string, any, func(*testing.T)) {
 			t.Helper()
 			before := owner.Must(http.StatusOK, "GET", "/api/tenant", nil, inAcme).JSON(t)
@@ -129,7 +193,7 @@ func TestRoleMatrix(t *testing.T) {
 					t.Errorf("a refused PATCH changed the tenant: %v, was %v", after, before)
 				}
 			}
-		}, [4]int{200, 403, 403, 403}},
+		}, [4]int{200, 403, 403, 403}, nil},
 		{"POST", "/api/tenant/transfer", func(t *testing.T) (string, any, func(*testing.T)) {
 			t.Helper()
 			target := e.Signup("heir")
@@ -148,19 +212,23 @@ func TestRoleMatrix(t *testing.T) {
 					t.Errorf("a refused transfer left the owner %q and the member %q", roles[owner.ID], roles[target.ID])
 				}
 			}
-		}, [4]int{204, 403, 403, 403}},
+		}, [4]int{204, 403, 403, 403}, nil},
 		// Last: every role but the owner leaves (the owner is the last
 		// one, 409 last_owner).
 		{"POST", "/api/members/leave", func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/members/leave", nil, nothing
-		}, [4]int{409, 204, 204, 204}},
+		}, [4]int{409, 204, 204, 204}, nil},
 	}
 
 	for _, rr := range matrix {
 		for i, role := range matrixRoles {
 			t.Run(rr.method+" "+rr.route+"/"+string(role), func(t *testing.T) {
+				in := inAcme
+				if rr.tenant != nil {
+					in = apptest.InTenant(rr.tenant(t))
+				}
 				path, body, unchanged := rr.request(t)
-				r := users[role].Do(rr.method, path, body, inAcme)
+				r := users[role].Do(rr.method, path, body, in)
 				want := rr.want[i]
 				if r.Status != want {
 					t.Fatalf("%s %s as %s: %d %s, want %d", rr.method, path, role, r.Status, r.Body, want)

@@ -45,6 +45,9 @@ func newQueue(cfg Config, deps Deps, a *App, log *slog.Logger) (*jobs.Queue, err
 		Name: "account_tokens", Every: tokenCleanupEvery,
 		Run: func(ctx context.Context) (int64, error) { return a.Identity.DeleteExpiredTokens(ctx) },
 	}, {
+		Name: "invitations", Every: tokenCleanupEvery,
+		Run: func(ctx context.Context) (int64, error) { return a.Identity.DeleteExpiredInvitations(ctx) },
+	}, {
 		Name: "security_events", Every: securityEventCleanupEvery,
 		Run: func(ctx context.Context) (int64, error) { return a.Identity.DeleteOldSecurityEvents(ctx) },
 	}}

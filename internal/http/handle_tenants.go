@@ -282,3 +282,39 @@ func (s *Server) handleTransferTenant() Handler {
 		return nil
 	}
 }
+
+// handleDeleteTenant deletes the current tenant and every row of it:
+// owners only, re-authenticated (the password in the body, or a login
+// within the re-auth window). Sessions whose current tenant it was have
+// none from then on.
+func (s *Server) handleDeleteTenant() Handler {
+	type request struct {
+		Password *string `json:"password"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		scope, ok := tenancy.FromContext(r.Context())
+		if !ok {
+			return tenancy.ErrNoTenant
+		}
+		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+			return err
+		}
+		var req request
+		if r.ContentLength != 0 { // a body is optional: no password, the re-auth window
+			if err := Decode(r, &req); err != nil {
+				return err
+			}
+		}
+		if _, _, err := s.reauthenticate(w, r, req.Password); err != nil {
+			return err
+		}
+		t, err := s.identity.DeleteTenant(r.Context(), actorOf(r, scope), scope.TenantID)
+		if err != nil {
+			return err
+		}
+		// The tenant's audit log went with it: the deletion is recorded here.
+		s.log.InfoContext(r.Context(), "tenant deleted", "tenant_id", t.ID, "slug", t.Slug, "by", scope.UserID)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

@@ -82,6 +82,10 @@ var (
 		Button: "Mail me a reset link", Done: "If the address has an account, a reset link is on its way."}
 	confirmEmailPage = accountPage{Title: "Confirm your new email address", Action: "confirm-email",
 		Button: "Confirm the change", Done: "Your email address is changed."}
+	// The invitation page has three forms: accept (signed in), sign up
+	// (a new address) and decline.
+	invitationPage = accountPage{Title: "You are invited", Action: "invitation-accept",
+		Button: "Accept the invitation", Done: "You joined the tenant."}
 )
 
 // handleAccountPage renders page; for /reset-password without a token, the

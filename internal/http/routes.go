@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	r.Get("/verify-email", s.handle(s.handleAccountPage(s.pages, verifyEmailPage)))
 	r.Get("/reset-password", s.handle(s.handleAccountPage(s.pages, resetPasswordPage)))
 	r.Get("/confirm-email", s.handle(s.handleAccountPage(s.pages, confirmEmailPage)))
+	r.Get("/invitation", s.handle(s.handleAccountPage(s.pages, invitationPage)))
 
 	// Pages: the session is read (to greet a signed-in caller) but optional.
 	r.Group(func(r chi.Router) {
@@ -47,6 +48,8 @@ func (s *Server) routes() http.Handler {
 		r.With(s.limitByIP).Post("/auth/verify-email/resend", s.handle(s.handleResendVerification()))
 		r.With(s.limitByIP).Post("/auth/password-reset", s.handle(s.handlePasswordReset()))
 		r.With(s.limitByIP).Post("/auth/password-reset/confirm", s.handle(s.handlePasswordResetConfirm()))
+		r.With(s.limitByIP).Post("/invitations/signup", s.handle(s.handleInvitationSignup()))
+		r.With(s.limitByIP).Post("/invitations/decline", s.handle(s.handleDeclineInvitation()))
 
 		// Authenticated.
 		r.Group(func(r chi.Router) {
@@ -63,6 +66,7 @@ func (s *Server) routes() http.Handler {
 			r.Put("/me/tenant", s.handle(s.handleSwitchTenant()))
 			r.Get("/tenants", s.handle(s.handleListTenants()))
 			r.Post("/tenants", s.handle(s.handleCreateTenant()))
+			r.Post("/invitations/accept", s.handle(s.handleAcceptInvitation()))
 
 			// Tenant-scoped: the tenant comes from X-Tenant, the /t/{tenant}
 			// prefix, the subdomain or the session, in the configured order.
@@ -74,6 +78,10 @@ func (s *Server) routes() http.Handler {
 				r.Get("/tenant", s.tenantScoped(s.handleGetTenant()))
 				r.Patch("/tenant", s.tenantScoped(s.handleUpdateTenant()))
 				r.Post("/tenant/transfer", s.tenantScoped(s.handleTransferTenant()))
+				r.Delete("/tenant", s.tenantScoped(s.handleDeleteTenant()))
+				r.Get("/invitations", s.tenantScoped(s.handleListInvitations()))
+				r.Post("/invitations", s.tenantScoped(s.handleInvite()))
+				r.Delete("/invitations/{id}", s.tenantScoped(s.handleRevokeInvitation()))
 				// The domain components' routes (internal/app lists them).
 				for _, c := range s.components {
 					c.Routes(tenantRouter{s: s, r: r})

@@ -37,7 +37,8 @@ var (
 	// or the transaction is not scoped to that tenant. Answered exactly
 	// like a tenant that does not exist.
 	ErrNotMember = problem.New(http.StatusNotFound, "tenant_not_found", "No such tenant.")
-	// ErrAlreadyMember: AddMember for a user who already has a membership.
+	// ErrAlreadyMember: AddMember for a user who already has a membership,
+	// or an invitation to a member's address.
 	ErrAlreadyMember = problem.New(http.StatusConflict, "already_member", "This user is already a member of the tenant.")
 	// ErrTokenInvalid: a link's token is unknown, used, expired, for
 	// another purpose, or for an address the user no longer has.

@@ -116,15 +116,15 @@ func lockTenantAs(ctx context.Context, q *identitydb.Queries, tenantID, actorID 
 	return t, Role(role), nil
 }
 
-// recordEvent writes an event of actor's into tenantID's audit log, in
-// the transaction of the change it records.
+// recordEvent writes an event of actor's (no actor: uuid.Nil) into
+// tenantID's audit log, in the transaction of the change it records.
 func recordEvent(ctx context.Context, q *identitydb.Queries, actor Actor, tenantID uuid.UUID, action, target string, detail map[string]any) error {
 	b, err := json.Marshal(detail)
 	if err != nil {
 		return fmt.Errorf("audit detail: %w", err)
 	}
 	if err := q.CreateAuditEvent(ctx, identitydb.CreateAuditEventParams{
-		TenantID: tenantID, Actor: uuid.NullUUID{UUID: actor.UserID, Valid: true},
+		TenantID: tenantID, Actor: uuid.NullUUID{UUID: actor.UserID, Valid: actor.UserID != uuid.Nil},
 		Action: action, Target: target, Detail: b,
 		RequestID: truncate(actor.RequestID, 64), Ip: truncate(actor.IP, 64),
 	}); err != nil {

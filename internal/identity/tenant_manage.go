@@ -129,3 +129,31 @@ func (s *Service) TransferTenant(ctx context.Context, actor Actor, tenantID, use
 	}
 	return nil
 }
+
+// DeleteTenant deletes tenantID and every row of it (every tenant table's
+// foreign key to tenants cascades: its members, invitations, audit log
+// and domain rows) as actor, who must be its owner (ErrRoleForbidden
+// otherwise; ErrNotMember for no member). Sessions whose current tenant it
+// was have none from then on: tenancy finds no membership, and Caller no
+// current tenant. Re-authentication is the caller's to check first.
+func (s *Service) DeleteTenant(ctx context.Context, actor Actor, tenantID uuid.UUID) (Tenant, error) {
+	var t Tenant
+	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		row, actorRole, err := lockTenantAs(ctx, q, tenantID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if actorRole != RoleOwner {
+			return ErrRoleForbidden
+		}
+		t = tenantFromRow(row)
+		if _, err := q.DeleteTenant(ctx, tenantID); err != nil {
+			return fmt.Errorf("delete: %w", mapDBError(err))
+		}
+		return nil
+	})
+	if err != nil {
+		return Tenant{}, fmt.Errorf("delete tenant %s: %w", tenantID, err)
+	}
+	return t, nil
+}

@@ -1,5 +1,5 @@
 // account.js drives the pages that mail links open (verify-email,
-// reset-password, confirm-email): it sends the link's token, with what the
+// reset-password, confirm-email, invitation): it sends the link's token, with what the
 // form asks for, to the JSON API and shows the answer. The token never
 // leaves the page except in that POST body.
 "use strict";
@@ -9,15 +9,18 @@ const routes = {
   "password-reset": "/api/auth/password-reset",
   "password-reset-confirm": "/api/auth/password-reset/confirm",
   "confirm-email": "/api/me/email/confirm",
+  "invitation-accept": "/api/invitations/accept",
+  "invitation-signup": "/api/invitations/signup",
+  "invitation-decline": "/api/invitations/decline",
 };
 
 document.addEventListener("DOMContentLoaded", () => {
-  const form = document.getElementById("account-form");
+  const forms = document.querySelectorAll("form.account-form");
   const status = document.getElementById("account-status");
-  if (!form || !status) return;
+  if (!status) return;
   const token = new URLSearchParams(window.location.search).get("token");
 
-  form.addEventListener("submit", async (event) => {
+  for (const form of forms) form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = Object.fromEntries(new FormData(form));
     if (form.dataset.action !== "password-reset") body.token = token || "";
@@ -32,7 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
       });
       if (res.ok) {
         status.textContent = form.dataset.done;
-        form.hidden = true;
+        for (const f of forms) f.hidden = true;
       } else {
         const problem = await res.json().catch(() => ({}));
         status.textContent = problem.detail || problem.title || "Something went wrong.";

@@ -20,3 +20,8 @@ SET name = coalesce(sqlc.narg(name), name),
     slug = coalesce(sqlc.narg(slug), slug)
 WHERE id = @id
 RETURNING id, slug, name, created_at;
+
+-- name: DeleteTenant :execrows
+-- Deletes a tenant and, by the ON DELETE CASCADE of every tenant table's
+-- foreign key, every row of it.
+DELETE FROM tenants WHERE id = @id;

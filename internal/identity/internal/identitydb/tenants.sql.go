@@ -35,6 +35,20 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (Ten
 	return i, err
 }
 
+const deleteTenant = `-- name: DeleteTenant :execrows
+DELETE FROM tenants WHERE id = $1
+`
+
+// Deletes a tenant and, by the ON DELETE CASCADE of every tenant table's
+// foreign key, every row of it.
+func (q *Queries) DeleteTenant(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTenant, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getTenantByID = `-- name: GetTenantByID :one
 SELECT id, slug, name, created_at
 FROM tenants
