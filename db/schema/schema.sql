@@ -208,6 +208,19 @@ CREATE TABLE app_private.tenant_context_key (
 );
 
 --
+-- Name: access_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.access_tokens (
+    token_hash bytea NOT NULL,
+    family_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    current_tenant uuid,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT access_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+--
 -- Name: account_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -339,6 +352,16 @@ CREATE TABLE public.projects (
 ALTER TABLE ONLY public.projects FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: refresh_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.refresh_tokens (
+    token_hash bytea NOT NULL,
+    family_id uuid NOT NULL,
+    CONSTRAINT refresh_tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
+);
+
+--
 -- Name: security_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -393,6 +416,29 @@ CREATE TABLE public.tenants (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT tenants_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 200))),
     CONSTRAINT tenants_slug_check CHECK ((slug ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'::text))
+);
+
+--
+-- Name: token_families; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.token_families (
+    id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    current_tenant uuid,
+    refresh_hash bytea NOT NULL,
+    previous_hash bytea,
+    rotated_at timestamp with time zone,
+    created_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    idle_expires_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    ip text DEFAULT ''::text NOT NULL,
+    user_agent text DEFAULT ''::text NOT NULL,
+    CONSTRAINT token_families_check CHECK (((previous_hash IS NULL) = (rotated_at IS NULL))),
+    CONSTRAINT token_families_check1 CHECK ((idle_expires_at <= expires_at)),
+    CONSTRAINT token_families_previous_hash_check CHECK ((octet_length(previous_hash) = 32)),
+    CONSTRAINT token_families_refresh_hash_check CHECK ((octet_length(refresh_hash) = 32))
 );
 
 --
@@ -543,6 +589,13 @@ ALTER TABLE ONLY app_private.tenant_context_key
     ADD CONSTRAINT tenant_context_key_pkey PRIMARY KEY (id);
 
 --
+-- Name: access_tokens access_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.access_tokens
+    ADD CONSTRAINT access_tokens_pkey PRIMARY KEY (token_hash);
+
+--
 -- Name: account_tokens account_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -599,6 +652,13 @@ ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_name_key UNIQUE (tenant_id, name);
 
 --
+-- Name: refresh_tokens refresh_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_pkey PRIMARY KEY (token_hash);
+
+--
 -- Name: security_events security_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -632,6 +692,20 @@ ALTER TABLE ONLY public.tenants
 
 ALTER TABLE ONLY public.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
+
+--
+-- Name: token_families token_families_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.token_families
+    ADD CONSTRAINT token_families_pkey PRIMARY KEY (id);
+
+--
+-- Name: token_families token_families_refresh_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.token_families
+    ADD CONSTRAINT token_families_refresh_hash_key UNIQUE (refresh_hash);
 
 --
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -674,6 +748,18 @@ ALTER TABLE ONLY river.river_notification
 
 ALTER TABLE ONLY river.river_queue
     ADD CONSTRAINT river_queue_pkey PRIMARY KEY (name);
+
+--
+-- Name: access_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX access_tokens_expires_at_idx ON public.access_tokens USING btree (expires_at);
+
+--
+-- Name: access_tokens_family_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX access_tokens_family_id_idx ON public.access_tokens USING btree (family_id);
 
 --
 -- Name: account_tokens_expires_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -736,6 +822,12 @@ CREATE INDEX memberships_user_id_idx ON public.memberships USING btree (user_id)
 CREATE INDEX projects_tenant_id_created_at_idx ON public.projects USING btree (tenant_id, created_at, id);
 
 --
+-- Name: refresh_tokens_family_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX refresh_tokens_family_id_idx ON public.refresh_tokens USING btree (family_id);
+
+--
 -- Name: security_events_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -758,6 +850,18 @@ CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at)
 --
 
 CREATE INDEX sessions_user_id_idx ON public.sessions USING btree (user_id) WHERE (user_id IS NOT NULL);
+
+--
+-- Name: token_families_idle_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX token_families_idle_expires_at_idx ON public.token_families USING btree (idle_expires_at);
+
+--
+-- Name: token_families_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX token_families_user_id_idx ON public.token_families USING btree (user_id);
 
 --
 -- Name: users_email_key; Type: INDEX; Schema: public; Owner: -
@@ -818,6 +922,13 @@ CREATE INDEX river_notification_topic_id_idx ON river.river_notification USING b
 --
 
 CREATE TRIGGER audit_events_stamp BEFORE INSERT ON public.audit_events FOR EACH ROW EXECUTE FUNCTION app.stamp_audit_event();
+
+--
+-- Name: access_tokens access_tokens_family_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.access_tokens
+    ADD CONSTRAINT access_tokens_family_id_fkey FOREIGN KEY (family_id) REFERENCES public.token_families(id) ON DELETE CASCADE;
 
 --
 -- Name: account_tokens account_tokens_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -895,6 +1006,13 @@ ALTER TABLE ONLY public.projects
 
 ALTER TABLE ONLY public.projects
     ADD CONSTRAINT projects_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
+-- Name: refresh_tokens refresh_tokens_family_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.refresh_tokens
+    ADD CONSTRAINT refresh_tokens_family_id_fkey FOREIGN KEY (family_id) REFERENCES public.token_families(id) ON DELETE CASCADE;
 
 --
 -- Name: security_events security_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1170,6 +1288,12 @@ REVOKE ALL ON FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river
 GRANT ALL ON FUNCTION river.river_job_state_in_bitmask(bitmask bit, state river.river_job_state) TO tenantkit_app;
 
 --
+-- Name: TABLE access_tokens; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.access_tokens TO tenantkit_app;
+
+--
 -- Name: TABLE account_tokens; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1215,6 +1339,12 @@ GRANT SELECT,INSERT,DELETE ON TABLE public.platform_admins TO tenantkit_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.projects TO tenantkit_tenant;
 
 --
+-- Name: TABLE refresh_tokens; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.refresh_tokens TO tenantkit_app;
+
+--
 -- Name: TABLE security_events; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1238,6 +1368,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.sessions TO tenantkit_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tenants TO tenantkit_app;
 GRANT SELECT ON TABLE public.tenants TO tenantkit_tenant;
+
+--
+-- Name: TABLE token_families; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.token_families TO tenantkit_app;
 
 --
 -- Name: TABLE users; Type: ACL; Schema: public; Owner: -

@@ -26,8 +26,8 @@ type wireRecord struct {
 	Session  *wireSession `json:"session,omitempty"`
 }
 
-// wireSession is Session with the field names a record uses; the two
-// convert into each other.
+// wireSession is Session with the field names a record uses (toWire,
+// session convert).
 type wireSession struct {
 	ID         uuid.UUID `json:"id"`
 	UserID     uuid.UUID `json:"uid"`
@@ -49,8 +49,7 @@ func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 		if k != recordKey || !ok {
 			return nil, fmt.Errorf("session: refusing to store value %q (%T): a session holds metadata only", k, v)
 		}
-		ws := wireSession(s)
-		w.Session = &ws
+		w.Session = toWire(s)
 	}
 	return json.Marshal(w)
 }
@@ -81,7 +80,23 @@ func decodeRecord(b []byte) (deadline time.Time, s Session, ok bool, err error) 
 	if w.Session == nil {
 		return w.Deadline, Session{}, false, nil
 	}
-	return w.Deadline, Session(*w.Session), true, nil
+	return w.Deadline, w.Session.session(), true, nil
+}
+
+// toWire is the record form of s; a cookie record never holds a token
+// family (Session.Token).
+func toWire(s Session) *wireSession {
+	return &wireSession{
+		ID: s.ID, UserID: s.UserID, TenantID: s.TenantID, CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt,
+		IP: s.IP, UserAgent: s.UserAgent,
+	}
+}
+
+func (w *wireSession) session() Session {
+	return Session{
+		ID: w.ID, UserID: w.UserID, TenantID: w.TenantID, CreatedAt: w.CreatedAt, LastSeenAt: w.LastSeenAt,
+		IP: w.IP, UserAgent: w.UserAgent,
+	}
 }
 
 // userIDOf returns the user a stored record belongs to, or uuid.Nil.

@@ -1,7 +1,10 @@
 // Package session keeps browser sessions for tenantkit: the session cookie,
 // the server-side record behind it (in Postgres or Redis), its lifecycle
 // (login, tenant switch, logout, idle and absolute expiry) and the per-user
-// index that lets a user list and revoke their sessions.
+// index that lets a user list and revoke their sessions. It also keeps the
+// bearer tokens of first-party native and single-page clients (tokens.go):
+// token families of access and refresh tokens, in the same store, listed
+// and revoked beside cookie sessions.
 //
 // It is built on github.com/alexedwards/scs/v2, which handles the cookie,
 // the token and the request cycle. Manager configures scs and decides when a
@@ -32,6 +35,15 @@
 //     cleared and a warning logged.
 //   - In steady state a request costs one store read; the last-seen time is
 //     written at most once per Config.TouchInterval per session.
+//   - Bearer tokens are stored only as SHA-256 too; a refresh token's
+//     successors are derived from it with a server key (Config.TokenKey),
+//     so a retry within the grace window gets the same pair without the
+//     store holding a token. A refresh token rotates on every use, and a
+//     spent one presented again (outside the grace window) deletes its
+//     whole family in the same atomic store operation, which does not roll
+//     back with the request. Ending a family (revocation, RevokeAll,
+//     expiry) ends its access tokens at once: an access-token lookup is
+//     one store read that finds nothing of a family that is gone.
 //   - Whatever revokes sessions from outside the server (`users disable`)
 //     uses the store the server uses: serve records it in the database
 //     (RecordStoreConfig), and the command refuses to run on another.

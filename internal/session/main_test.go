@@ -15,7 +15,11 @@ import (
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := dbtest.Main(m)
+	stopRedisCluster()
+	os.Exit(code)
+}
 
 // testRedisURL is TEST_REDIS_URL or the local Redis. Tests never skip when
 // it is unreachable: they fail.
@@ -89,6 +93,11 @@ func scanKeys(t testing.TB, ctx context.Context, c redis.UniversalClient, prefix
 
 func newRedisStore(t testing.TB) (*RedisStore, redis.UniversalClient) {
 	c := newRedisClient(t)
+	return NewRedisStore(c, testPrefix(t, c)), c
+}
+
+func newRedisClusterStore(t testing.TB) (*RedisStore, redis.UniversalClient) {
+	c := newRedisClusterClient(t)
 	return NewRedisStore(c, testPrefix(t, c)), c
 }
 

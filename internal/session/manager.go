@@ -38,6 +38,9 @@ type Manager struct {
 	cfg     Config
 	now     func() time.Time
 	observe func(LookupResult)
+	// tokenKey derives refresh-token successors (tokens.go); nil when
+	// Config.TokenKey is.
+	tokenKey []byte
 }
 
 // LookupResult is how a request's session lookup ended, for metrics
@@ -82,7 +85,11 @@ func NewManager(store Store, cfg Config) *Manager {
 	sm.Lifetime = cfg.Lifetime  // and no IdleTimeout: see the type's comment
 	sm.HashTokenInStore = false // the stores hash every token themselves
 	sm.Cookie = scs.SessionCookie{Name: name, HttpOnly: true, Path: "/", SameSite: http.SameSiteLaxMode, Secure: cfg.Secure}
-	m := &Manager{scs: sm, store: store, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, observe: func(LookupResult) {}}
+	key, err := tokenKey(cfg.TokenKey)
+	if err != nil {
+		panic("session: Config.TokenKey: " + err.Error())
+	}
+	m := &Manager{scs: sm, store: store, cfg: cfg, now: func() time.Time { return time.Now().UTC() }, observe: func(LookupResult) {}, tokenKey: key}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		// The commit of an abandoned session fails so that no cookie names
 		// its token; the caller of Login or SwitchTenant got the error and

@@ -42,7 +42,8 @@ func (m *Manager) userSessions(ctx context.Context, userID uuid.UUID) ([]listed,
 	return out, nil
 }
 
-// List returns userID's live sessions, most recently used first.
+// List returns userID's live sessions, cookie sessions and token families
+// (Session.Token) together, most recently used first.
 func (m *Manager) List(ctx context.Context, userID uuid.UUID) ([]Session, error) {
 	ls, err := m.userSessions(ctx, userID)
 	if err != nil {
@@ -51,6 +52,13 @@ func (m *Manager) List(ctx context.Context, userID uuid.UUID) ([]Session, error)
 	out := make([]Session, len(ls))
 	for i, l := range ls {
 		out[i] = l.sess
+	}
+	if userID != uuid.Nil {
+		fs, err := m.userFamilies(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
 	}
 	slices.SortFunc(out, func(a, b Session) int {
 		if c := b.LastSeenAt.Compare(a.LastSeenAt); c != 0 {
@@ -65,7 +73,14 @@ func (m *Manager) List(ctx context.Context, userID uuid.UUID) ([]Session, error)
 // such live session, so one user cannot probe another's session ids. To end
 // the request's own session, use Logout, which also clears the cookie.
 func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error {
-	revoked := false
+	if userID == uuid.Nil {
+		return ErrNotFound
+	}
+	// A token family keeps its id for life: one delete.
+	revoked, err := m.store.DeleteUserFamily(ctx, userID, sessionID)
+	if err != nil || revoked {
+		return err
+	}
 	// A tenant switch may move the session to a new token between listing
 	// and deleting it; then the delete misses, and listing again finds it
 	// under the new token. A few rounds are plenty: each needs another
@@ -97,8 +112,9 @@ func (m *Manager) Revoke(ctx context.Context, userID, sessionID uuid.UUID) error
 	return nil
 }
 
-// RevokeOthers ends every session of userID except keep (typically the
-// caller's own, Session.ID). If keep is not one of them, it ends them all.
+// RevokeOthers ends every session and token family of userID except keep
+// (typically the caller's own, Session.ID, a cookie session's or a
+// family's). If keep is not one of them, it ends them all.
 func (m *Manager) RevokeOthers(ctx context.Context, userID, keep uuid.UUID) error {
 	ls, err := m.userSessions(ctx, userID)
 	if err != nil {
@@ -110,17 +126,17 @@ func (m *Manager) RevokeOthers(ctx context.Context, userID, keep uuid.UUID) erro
 			keepHash = l.hash
 		}
 	}
-	return m.store.DeleteUserSessions(ctx, userID, keepHash)
+	return m.store.DeleteUserSessions(ctx, userID, keepHash, keep) // keep is no family's id, or the family to keep
 }
 
-// RevokeAll ends every session of userID, e.g. when the user is disabled.
-// It does not depend on listing, so it also ends sessions beyond List's
-// bound.
+// RevokeAll ends every session and token family of userID, e.g. when the
+// user is disabled or resets their password. It does not depend on
+// listing, so it also ends sessions beyond List's bound.
 func (m *Manager) RevokeAll(ctx context.Context, userID uuid.UUID) error {
 	if userID == uuid.Nil {
 		return nil
 	}
-	return m.store.DeleteUserSessions(ctx, userID, TokenHash{})
+	return m.store.DeleteUserSessions(ctx, userID, TokenHash{}, uuid.Nil)
 }
 
 // Ping reports whether the session store is reachable, for /readyz.

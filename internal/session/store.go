@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Store keeps session records. It is scs's context-aware store (the Ctx
+// Store keeps session records and bearer-token families. It is scs's context-aware store (the Ctx
 // methods of scs.CtxStore; scs calls no others) plus the writes that never
 // create a record and the per-user index scs lacks (scs's Iterate cannot
 // work with hashed tokens).
@@ -50,13 +50,18 @@ type Store interface {
 	DeleteUserSession(ctx context.Context, userID uuid.UUID, h TokenHash) (bool, error)
 
 	// DeleteUserSessions deletes every session of userID except the one
-	// with hash keep; the zero TokenHash keeps none. A RotateCtx of one of
-	// those sessions running at the same time either finds nothing or has
-	// its new record deleted too.
-	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error
+	// with hash keep (the zero TokenHash keeps none), and every token
+	// family of userID, with its tokens, except the one with id
+	// keepFamily (uuid.Nil keeps none). A RotateCtx of one of those
+	// sessions running at the same time either finds nothing or has its
+	// new record deleted too; a RefreshFamily of one of those families
+	// either finds nothing or has its new tokens deleted too.
+	DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash, keepFamily uuid.UUID) error
 
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
+
+	TokenStore
 }
 
 // Record is one session in a user's index.

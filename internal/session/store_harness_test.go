@@ -26,6 +26,9 @@ type storeHarness struct {
 	// put writes data under h straight into storage, past the Store and its
 	// codec, indexed under userID unless that is uuid.Nil.
 	put func(t *testing.T, h TokenHash, userID uuid.UUID, data []byte, expiry time.Time)
+	// familyRecords counts what storage holds of token family id (rows,
+	// keys), expired or not.
+	familyRecords func(t *testing.T, id uuid.UUID) int
 }
 
 func postgresHarness(t *testing.T) storeHarness {
@@ -50,7 +53,37 @@ func postgresHarness(t *testing.T) storeHarness {
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
+			// Every column of the token tables, as text (bytea as hex).
+			rows, err = pool.Query(t.Context(), `
+				SELECT 'token_families ' || t.id, t::text FROM token_families t
+				UNION ALL SELECT 'refresh_tokens ' || encode(t.token_hash, 'hex'), t::text FROM refresh_tokens t
+				UNION ALL SELECT 'access_tokens ' || encode(t.token_hash, 'hex'), t::text FROM access_tokens t`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k, v string
+				if err := rows.Scan(&k, &v); err != nil {
+					t.Fatal(err)
+				}
+				out[k] = []byte(v)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
 			return out
+		},
+		familyRecords: func(t *testing.T, id uuid.UUID) int {
+			var n int
+			err := pool.QueryRow(t.Context(), `SELECT
+				(SELECT count(*) FROM token_families WHERE id = $1) +
+				(SELECT count(*) FROM refresh_tokens WHERE family_id = $1) +
+				(SELECT count(*) FROM access_tokens WHERE family_id = $1)`, id).Scan(&n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
 		},
 		stored: func(t *testing.T, h TokenHash) bool {
 			var ok bool
@@ -81,8 +114,13 @@ func postgresHarness(t *testing.T) storeHarness {
 	}
 }
 
-func redisHarness(t *testing.T) storeHarness {
-	s, c := newRedisStore(t)
+func redisHarness(t *testing.T) storeHarness { return redisStoreHarness(newRedisStore(t)) }
+
+func redisClusterHarness(t *testing.T) storeHarness {
+	return redisStoreHarness(newRedisClusterStore(t))
+}
+
+func redisStoreHarness(s *RedisStore, c redis.UniversalClient) storeHarness {
 	return storeHarness{
 		store: s,
 		raw: func(t *testing.T) map[string][]byte {
@@ -93,6 +131,14 @@ func redisHarness(t *testing.T) storeHarness {
 					out[k], _ = c.Get(t.Context(), k).Bytes()
 				case "zset":
 					out[k] = []byte(strings.Join(c.ZRange(t.Context(), k, 0, -1).Val(), "\n"))
+				case "set":
+					out[k] = []byte(strings.Join(c.SMembers(t.Context(), k).Val(), "\n"))
+				case "hash":
+					var b strings.Builder
+					for f, v := range c.HGetAll(t.Context(), k).Val() {
+						b.WriteString(f + "=" + v + "\n")
+					}
+					out[k] = []byte(b.String())
 				case "none": // expired since the scan
 				default:
 					t.Fatalf("key %s has unexpected type %s", k, typ)
@@ -109,6 +155,13 @@ func redisHarness(t *testing.T) storeHarness {
 		},
 		indexed: func(t *testing.T, userID uuid.UUID) int {
 			n, err := c.ZCard(t.Context(), s.userKey(userID)).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		},
+		familyRecords: func(t *testing.T, id uuid.UUID) int {
+			n, err := c.Exists(t.Context(), s.familyKeys(id)...).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,4 +189,5 @@ var storeImpls = []struct {
 }{
 	{"postgres", postgresHarness},
 	{"redis", redisHarness},
+	{"redis-cluster", redisClusterHarness},
 }

@@ -188,13 +188,17 @@ func (s *PostgresStore) DeleteUserSession(ctx context.Context, userID uuid.UUID,
 }
 
 // DeleteUserSessions implements Store.
-func (s *PostgresStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error {
+// Sessions and token families go in one statement.
+func (s *PostgresStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash, keepFamily uuid.UUID) error {
 	keepArg := []byte{} // matches no row: delete them all
 	if keep != (TokenHash{}) {
 		keepArg = keep[:]
 	}
 	_, err := pgQuery(ctx, s, "delete sessions", func(q *sessiondb.Queries) (int64, error) {
-		return q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{UserID: nullUUID(userID), Keep: keepArg})
+		return q.DeleteUserSessions(ctx, sessiondb.DeleteUserSessionsParams{
+			UserID: nullUUID(userID), Keep: keepArg,
+			FamilyUserID: userID, KeepFamily: keepFamily, // uuid.Nil is no family's id
+		})
 	})
 	return err
 }
@@ -213,10 +217,14 @@ func (s *PostgresStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// DeleteExpired deletes every expired session, a batch at a time, and
-// returns how many it deleted.
+// DeleteExpired deletes every expired session, token family and access
+// token, a batch at a time, and returns how many rows it deleted (not
+// counting the tokens of the families).
 func (s *PostgresStore) DeleteExpired(ctx context.Context) (int64, error) {
-	var total int64
+	total, err := s.deleteExpiredTokens(ctx)
+	if err != nil {
+		return total, err
+	}
 	for {
 		n, err := pgQuery(ctx, s, "delete expired sessions", func(q *sessiondb.Queries) (int64, error) {
 			return q.DeleteExpiredSessions(ctx, cleanupBatch)

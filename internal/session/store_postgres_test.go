@@ -108,9 +108,12 @@ func TestPostgresPoolWaitIsBounded(t *testing.T) {
 		"DeleteCtx":          func() error { return s.DeleteCtx(ctx, token) },
 		"ListUser":           func() error { _, err := s.ListUser(ctx, uuid.New()); return err },
 		"DeleteUserSession":  func() error { _, err := s.DeleteUserSession(ctx, uuid.New(), TokenHash{1}); return err },
-		"DeleteUserSessions": func() error { return s.DeleteUserSessions(ctx, uuid.New(), TokenHash{}) },
+		"DeleteUserSessions": func() error { return s.DeleteUserSessions(ctx, uuid.New(), TokenHash{}, uuid.Nil) },
 		"DeleteExpired":      func() error { _, err := s.DeleteExpired(ctx); return err },
 		"Ping":               func() error { return s.Ping(ctx) },
+	}
+	for name, call := range tokenStoreCalls(ctx) {
+		calls[name] = func() error { return call(s) }
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, ErrUnavailable) {
@@ -188,7 +191,7 @@ func TestPostgresRotateRacingRevokeAll(t *testing.T) {
 			t.Fatalf("RotateSession = %d, %v", n, err)
 		}
 		revoked := make(chan error)
-		go func() { revoked <- s.DeleteUserSessions(context.Background(), user, TokenHash{}) }()
+		go func() { revoked <- s.DeleteUserSessions(context.Background(), user, TokenHash{}, uuid.Nil) }()
 		waitBlocked()
 		if err := tx.Commit(t.Context()); err != nil {
 			t.Fatal(err)
@@ -208,7 +211,7 @@ func TestPostgresRotateRacingRevokeAll(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer tx.Rollback(t.Context())
-		if _, err := sessiondb.New(tx).DeleteUserSessions(t.Context(), sessiondb.DeleteUserSessionsParams{UserID: nullUUID(user), Keep: []byte{}}); err != nil {
+		if _, err := sessiondb.New(tx).DeleteUserSessions(t.Context(), sessiondb.DeleteUserSessionsParams{UserID: nullUUID(user), Keep: []byte{}, FamilyUserID: user}); err != nil {
 			t.Fatal(err)
 		}
 		type result struct {

@@ -25,7 +25,10 @@ const DefaultRedisPrefix = "tenantkit:session:"
 //	                            hashes scored by expiry (unix ms), expiring
 //	                            with its latest member
 //
-// No command spans two keys, so keys may live in different Cluster slots;
+// and the token families of store_redis_tokens.go, whose keys share a
+// Cluster slot per family.
+//
+// No session command spans two keys, so keys may live in different Cluster slots;
 // go-redis splits pipelines by slot. It needs Redis (or Valkey) 6.2 or
 // later (SET … PXAT, GETDEL, ZRANGE … BYSCORE REV) with Lua scripting.
 //
@@ -306,7 +309,17 @@ func (s *RedisStore) DeleteUserSession(ctx context.Context, userID uuid.UUID, h 
 // a further rotation of that new key between the second pass's listing and
 // its delete could escape, which would need the client to receive the new
 // token and come back within that one round trip.
-func (s *RedisStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error {
+//
+// Then it deletes the user's token families but keepFamily
+// (deleteUserFamilies).
+func (s *RedisStore) DeleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash, keepFamily uuid.UUID) error {
+	if err := s.deleteUserSessions(ctx, userID, keep); err != nil {
+		return err
+	}
+	return s.deleteUserFamilies(ctx, userID, keepFamily)
+}
+
+func (s *RedisStore) deleteUserSessions(ctx context.Context, userID uuid.UUID, keep TokenHash) error {
 	for range 2 {
 		hashes, _, err := s.members(ctx, userID, -1)
 		if err != nil {

@@ -52,7 +52,7 @@ func TestRedisRevokeAllRacingRotation(t *testing.T) {
 			t.Errorf("RotateCtx = %v, %v; want true, nil", found, err)
 		}
 	}})
-	if err := s.DeleteUserSessions(t.Context(), user, TokenHash{}); err != nil {
+	if err := s.DeleteUserSessions(t.Context(), user, TokenHash{}, uuid.Nil); err != nil {
 		t.Fatal(err)
 	}
 	for name, token := range map[string]string{"old": old, "new": next} {

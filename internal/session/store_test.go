@@ -19,6 +19,7 @@ func TestStoreConformance(t *testing.T) {
 	for _, impl := range storeImpls {
 		t.Run(impl.name, func(t *testing.T) {
 			runStoreConformance(t, impl.harness)
+			t.Run("tokens", func(t *testing.T) { runTokenConformance(t, impl.harness) })
 		})
 	}
 }
@@ -330,7 +331,7 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 
 		// Revoking all of the user's sessions ends the rotated one; rotating
 		// it afterwards brings nothing back.
-		if err := h.store.DeleteUserSessions(t.Context(), user, TokenHash{}); err != nil {
+		if err := h.store.DeleteUserSessions(t.Context(), user, TokenHash{}, uuid.Nil); err != nil {
 			t.Fatal(err)
 		}
 		after := newToken()
@@ -453,7 +454,7 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 		for tok, u := range map[string]uuid.UUID{a1: userA, a2: userA, a3: userA, b1: userB} {
 			commit(t, h.store, tok, newSession(u), later())
 		}
-		if err := h.store.DeleteUserSessions(t.Context(), userA, hashOf(a2)); err != nil {
+		if err := h.store.DeleteUserSessions(t.Context(), userA, hashOf(a2), uuid.Nil); err != nil {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(hashes(t, h.store, userA), sorted(hashOf(a2))); diff != "" {
@@ -465,7 +466,7 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 			}
 		}
 
-		if err := h.store.DeleteUserSessions(t.Context(), userA, TokenHash{}); err != nil {
+		if err := h.store.DeleteUserSessions(t.Context(), userA, TokenHash{}, uuid.Nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, found := find(t, h.store, a2); found {
@@ -477,7 +478,7 @@ func runStoreConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 		if _, found := find(t, h.store, b1); !found {
 			t.Error("revoking user A's sessions ended user B's")
 		}
-		if err := h.store.DeleteUserSessions(t.Context(), uuid.New(), TokenHash{}); err != nil {
+		if err := h.store.DeleteUserSessions(t.Context(), uuid.New(), TokenHash{}, uuid.Nil); err != nil {
 			t.Errorf("revoking all of a user without sessions: %v", err)
 		}
 	})

@@ -47,8 +47,11 @@ func TestStoreUnavailable(t *testing.T) {
 				"DeleteCtx":          st.DeleteCtx(ctx, token),
 				"ListUser":           func() error { _, err := st.ListUser(ctx, uuid.New()); return err }(),
 				"DeleteUserSession":  func() error { _, err := st.DeleteUserSession(ctx, uuid.New(), TokenHash{1}); return err }(),
-				"DeleteUserSessions": st.DeleteUserSessions(ctx, uuid.New(), TokenHash{}),
+				"DeleteUserSessions": st.DeleteUserSessions(ctx, uuid.New(), TokenHash{}, uuid.Nil),
 				"Ping":               st.Ping(ctx),
+			}
+			for call, err := range tokenStoreCalls(ctx) {
+				calls[call] = err(st)
 			}
 			for call, err := range calls {
 				if !errors.Is(err, ErrUnavailable) {
@@ -87,3 +90,22 @@ type proto string
 
 func (e proto) Error() string { return string(e) }
 func (proto) RedisError()     {}
+
+// tokenStoreCalls calls each TokenStore method.
+func tokenStoreCalls(ctx context.Context) map[string]func(TokenStore) error {
+	now := time.Now()
+	f := Family{ID: uuid.New(), UserID: uuid.New(), CreatedAt: now, LastSeenAt: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(time.Hour)}
+	return map[string]func(TokenStore) error{
+		"CreateFamily": func(st TokenStore) error {
+			return st.CreateFamily(ctx, f, TokenHash{1}, TokenHash{2}, now.Add(time.Minute))
+		},
+		"LookupAccess": func(st TokenStore) error { _, _, err := st.LookupAccess(ctx, f.ID, TokenHash{2}, now); return err },
+		"RefreshFamily": func(st TokenStore) error {
+			_, err := st.RefreshFamily(ctx, TokenRefresh{FamilyID: f.ID, Presented: TokenHash{1}, Now: now})
+			return err
+		},
+		"RevokeFamily":     func(st TokenStore) error { return st.RevokeFamily(ctx, f.ID, TokenHash{1}) },
+		"ListUserFamilies": func(st TokenStore) error { _, err := st.ListUserFamilies(ctx, f.UserID, now); return err },
+		"DeleteUserFamily": func(st TokenStore) error { _, err := st.DeleteUserFamily(ctx, f.UserID, f.ID); return err },
+	}
+}

@@ -42,9 +42,15 @@ LIMIT @max_sessions;
 
 -- name: DeleteUserSessions :execrows
 -- Deletes every session of a user except the one whose hash is keep (pass
--- an empty hash to delete them all).
+-- an empty hash to delete them all), and every token family of the user
+-- except keep_family (pass the nil uuid to delete them all), with their
+-- tokens, in one statement.
+WITH families AS (
+    DELETE FROM token_families
+    WHERE token_families.user_id = @family_user_id AND token_families.id <> @keep_family
+)
 DELETE FROM sessions
-WHERE user_id = @user_id AND token_hash <> @keep;
+WHERE sessions.user_id = @user_id AND sessions.token_hash <> @keep;
 
 -- name: DeleteExpiredSessions :execrows
 -- Deletes at most batch_size expired sessions, so cleanup never holds long locks.

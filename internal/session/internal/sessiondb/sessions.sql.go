@@ -61,19 +61,32 @@ func (q *Queries) DeleteUserSession(ctx context.Context, arg DeleteUserSessionPa
 }
 
 const deleteUserSessions = `-- name: DeleteUserSessions :execrows
+WITH families AS (
+    DELETE FROM token_families
+    WHERE token_families.user_id = $3 AND token_families.id <> $4
+)
 DELETE FROM sessions
-WHERE user_id = $1 AND token_hash <> $2
+WHERE sessions.user_id = $1 AND sessions.token_hash <> $2
 `
 
 type DeleteUserSessionsParams struct {
-	UserID uuid.NullUUID
-	Keep   []byte
+	UserID       uuid.NullUUID
+	Keep         []byte
+	FamilyUserID uuid.UUID
+	KeepFamily   uuid.UUID
 }
 
 // Deletes every session of a user except the one whose hash is keep (pass
-// an empty hash to delete them all).
+// an empty hash to delete them all), and every token family of the user
+// except keep_family (pass the nil uuid to delete them all), with their
+// tokens, in one statement.
 func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessionsParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteUserSessions, arg.UserID, arg.Keep)
+	result, err := q.db.Exec(ctx, deleteUserSessions,
+		arg.UserID,
+		arg.Keep,
+		arg.FamilyUserID,
+		arg.KeepFamily,
+	)
 	if err != nil {
 		return 0, err
 	}
