@@ -147,8 +147,11 @@ func New(cfg Config, deps Deps) (*App, error) {
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.HTTPS,
-		Logger:      log,
-		ErrorFunc:   func(w http.ResponseWriter, r *http.Request, err error) { a.Server.WriteError(w, r, err) },
+		// Refresh-token successors are derived from it (HKDF, an info of
+		// their own), so every replica agrees on a retry's pair.
+		TokenKey:  cfg.TenantContextKey,
+		Logger:    log,
+		ErrorFunc: func(w http.ResponseWriter, r *http.Request, err error) { a.Server.WriteError(w, r, err) },
 	})
 	if metrics != nil {
 		a.Sessions.ObserveLookups(metrics.SessionLookup)
