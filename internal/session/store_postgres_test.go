@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -234,4 +235,47 @@ func TestPostgresRotateRacingRevokeAll(t *testing.T) {
 			t.Errorf("after the revocation: old stored %v, new stored %v; want neither", stored(old), stored(next))
 		}
 	})
+}
+
+// The cleanup also deletes the expired access tokens of a live family,
+// which a rotation leaves behind (one per rotation).
+func TestPostgresCleanupExpiredAccessTokens(t *testing.T) {
+	pool := dbtest.New(t).App
+	s := NewPostgresStore(pool)
+	now := time.Now().UTC()
+	f := Family{ID: uuid.New(), UserID: uuid.New(), CreatedAt: now.Add(-time.Hour), LastSeenAt: now.Add(-time.Hour),
+		IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour)}
+	first := hashOf(newToken())
+	if err := s.CreateFamily(t.Context(), f, hashOf(newToken()), first, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	live := hashOf(newToken())
+	if _, err := pool.Exec(t.Context(), "INSERT INTO access_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)",
+		live[:], f.ID, f.UserID, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteExpired(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var hashes [][]byte
+	rows, err := pool.Query(t.Context(), "SELECT token_hash FROM access_tokens WHERE family_id = $1", f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, h)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(hashes) != 1 || !bytes.Equal(hashes[0], live[:]) {
+		t.Errorf("access tokens left after cleanup: %x; want only the live one %x", hashes, live[:])
+	}
+	if _, found, err := s.LookupAccess(t.Context(), f.ID, live, now); err != nil || !found {
+		t.Errorf("LookupAccess of the live access token = %v, %v", found, err)
+	}
 }

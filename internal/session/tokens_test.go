@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +32,7 @@ type tokenApp struct {
 
 func newTokenApp(t *testing.T, h storeHarness) *tokenApp {
 	a := &tokenApp{h: h, clock: &clock{now: time.Now().UTC().Truncate(time.Millisecond)}}
-	a.m = NewManager(h.store, Config{TokenKey: testTokenKey})
+	a.m = NewManager(h.store, Config{TokenKey: testTokenKey, Logger: slog.New(slog.DiscardHandler)})
 	a.m.now = a.clock.Now
 	return a
 }
@@ -404,6 +405,42 @@ func runTokenConformance(t *testing.T, newHarness func(t *testing.T) storeHarnes
 				t.Error("the successor's access token does not work")
 			}
 			a.refresh(t, p.RefreshToken) // and the successor is the current token
+		}
+	})
+
+	t.Run("reuse racing a rotation", func(t *testing.T) {
+		// A spent token and the current one, presented at once: whichever
+		// runs first, the family ends, and no pair the rotation may have
+		// returned works afterwards.
+		a := newTokenApp(t, newHarness(t))
+		user := uuid.New()
+		for range 10 {
+			p0 := a.issue(t, user)
+			p1 := a.refresh(t, p0.RefreshToken)
+			a.clock.Advance(DefaultRefreshGrace) // p0 is spent for good
+			var (
+				wg      sync.WaitGroup
+				rotated TokenPair
+				rotErr  error
+				reuse   error
+			)
+			wg.Go(func() { rotated, rotErr = a.m.Refresh(t.Context(), p1.RefreshToken) })
+			wg.Go(func() { _, reuse = a.m.Refresh(t.Context(), p0.RefreshToken) })
+			wg.Wait()
+			if rotErr != nil && !errors.Is(rotErr, ErrInvalidToken) {
+				t.Errorf("the rotation: %v", rotErr)
+			}
+			if !errors.Is(reuse, ErrTokenReused) && !errors.Is(reuse, ErrInvalidToken) {
+				t.Errorf("the reuse: %v, want ErrTokenReused (or ErrInvalidToken)", reuse)
+			}
+			if rotErr != nil && !errors.Is(reuse, ErrTokenReused) {
+				t.Errorf("neither rotated nor detected reuse: %v, %v", rotErr, reuse)
+			}
+			gone := []TokenPair{p0, p1}
+			if rotErr == nil {
+				gone = append(gone, rotated)
+			}
+			a.wantFamilyGone(t, user, gone...)
 		}
 	})
 
