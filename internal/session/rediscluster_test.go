@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,7 +28,7 @@ const clusterNodes = 3
 var redisCluster struct {
 	once  sync.Once
 	addrs []string
-	procs []*exec.Cmd
+	procs []clusterProc
 	dir   string
 	err   error
 	skip  string
@@ -75,24 +74,9 @@ func startRedisCluster() {
 		}
 		redisCluster.dir = dir
 		for range clusterNodes {
-			port, err := freeClusterPort()
+			addr, err := startClusterNode(server, dir)
 			if err != nil {
 				return err
-			}
-			p := strconv.Itoa(port)
-			cmd := exec.Command(server, "--port", p, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-				"--cluster-config-file", dir+"/nodes-"+p+".conf", "--dir", dir,
-				"--save", "", "--appendonly", "no", "--daemonize", "no")
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			setDeathSignal(cmd)
-			if err := cmd.Start(); err != nil {
-				return fmt.Errorf("start redis-server: %w", err)
-			}
-			redisCluster.procs = append(redisCluster.procs, cmd)
-			addr := "127.0.0.1:" + p
-			if err := waitPing(addr); err != nil {
-				return fmt.Errorf("redis-server on %s: %w\n%s", addr, err, out.String())
 			}
 			redisCluster.addrs = append(redisCluster.addrs, addr)
 		}
@@ -110,11 +94,55 @@ func startRedisCluster() {
 	}()
 }
 
+// startClusterNode starts one cluster-enabled redis-server in dir and
+// returns its address once it answers. A port taken between choosing it
+// and the server binding it makes the server exit: then it tries another.
+func startClusterNode(server, dir string) (string, error) {
+	var lastErr error
+	for range 3 {
+		port, err := freeClusterPort()
+		if err != nil {
+			return "", err
+		}
+		p := strconv.Itoa(port)
+		logFile := dir + "/redis-" + p + ".log"
+		cmd := exec.Command(server, "--port", p, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+			"--cluster-config-file", dir+"/nodes-"+p+".conf", "--dir", dir, "--logfile", logFile,
+			"--save", "", "--appendonly", "no", "--daemonize", "no")
+		setDeathSignal(cmd)
+		if err := cmd.Start(); err != nil {
+			return "", fmt.Errorf("start redis-server: %w", err)
+		}
+		proc := clusterProc{cmd: cmd, exited: make(chan struct{})}
+		go func() { _ = cmd.Wait(); close(proc.exited) }() // a killed server's Wait fails
+		addr := "127.0.0.1:" + p
+		err = waitPing(addr, proc.exited)
+		if err == nil {
+			redisCluster.procs = append(redisCluster.procs, proc)
+			return addr, nil
+		}
+		proc.stop()
+		log, _ := os.ReadFile(logFile)
+		lastErr = fmt.Errorf("redis-server on %s: %w\n%s", addr, err, log)
+	}
+	return "", lastErr
+}
+
+// clusterProc is a running node; exited is closed once it has exited.
+type clusterProc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func (p clusterProc) stop() {
+	_ = p.cmd.Process.Kill() // it may have exited already
+	<-p.exited
+}
+
 // stopRedisCluster kills the cluster's servers, if it was started.
 func stopRedisCluster() {
-	for _, cmd := range redisCluster.procs {
-		_ = cmd.Process.Kill() // it may have died already; Wait reaps it either way
-		_ = cmd.Wait()         // "signal: killed"
+	for _, p := range redisCluster.procs {
+		p.stop()
 	}
 	if redisCluster.dir != "" {
 		os.RemoveAll(redisCluster.dir)
@@ -145,16 +173,23 @@ func freeClusterPort() (int, error) {
 	return 0, errors.New("no free port pair for a cluster node")
 }
 
-func waitPing(addr string) error {
+// waitPing waits until the server on addr answers, or exits.
+func waitPing(addr string, exited <-chan struct{}) error {
 	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer c.Close()
 	var err error
 	if eventually(func() bool {
+		select {
+		case <-exited:
+			err = errors.New("the server exited")
+			return true
+		default:
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		err = c.Ping(ctx).Err()
 		return err == nil
-	}) {
+	}) && err == nil {
 		return nil
 	}
 	return err
