@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,9 @@ import (
 //     tenants).
 //   - projects: GET /api/projects in a tenant with 10 projects (session,
 //     tenant transaction, membership, query, commit).
+//   - me-token: GET /api/me with a bearer access token instead of a cookie.
+//   - refresh: POST /api/auth/token with the refresh_token grant, each
+//     iteration presenting the token the previous one returned (a rotation).
 func BenchmarkRequest(b *testing.B) {
 	for _, store := range apptest.Stores() {
 		b.Run(store, func(b *testing.B) {
@@ -39,18 +44,25 @@ func BenchmarkRequest(b *testing.B) {
 			}
 			u.Must(http.StatusOK, "PUT", "/api/me/tenant", map[string]string{"tenant": t.ID})
 			cookie := &http.Cookie{Name: session.DefaultCookieName, Value: u.SessionCookie()}
+			tokens := signInTokens(b, e, u, t.ID)
 
 			routes := []struct {
 				name, path string
+				token      bool
 			}{
-				{"me", "/api/me"},
-				{"projects", "/api/projects"},
+				{"me", "/api/me", false},
+				{"projects", "/api/projects", false},
+				{"me-token", "/api/me", true},
 			}
 			for _, rt := range routes {
 				b.Run(rt.name, func(b *testing.B) {
 					// A loopback Host: the app answers only for its own hosts.
 					req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+rt.path, nil)
-					req.AddCookie(cookie)
+					if rt.token {
+						req.Header.Set("Authorization", "Bearer "+tokens.AccessToken)
+					} else {
+						req.AddCookie(cookie)
+					}
 					b.ReportAllocs()
 					for b.Loop() {
 						rec := httptest.NewRecorder()
@@ -61,6 +73,22 @@ func BenchmarkRequest(b *testing.B) {
 					}
 				})
 			}
+			b.Run("refresh", func(b *testing.B) {
+				current := tokens.RefreshToken
+				b.ReportAllocs()
+				for b.Loop() {
+					body := `{"grant_type":"refresh_token","refresh_token":"` + current + `"}`
+					req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/api/auth/token", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					e.App.ServeHTTP(rec, req)
+					var next tokenPair
+					if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &next) != nil {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+					current = next.RefreshToken
+				}
+			})
 		})
 	}
 }

@@ -27,7 +27,8 @@ import (
 // statement runs: the pipeline (BEGIN, the setting, the membership check)
 // goes alone, then the write, then COMMIT; each further statement of a
 // handler adds one. Naming the tenant by slug adds the query that resolves
-// it (an id or the session's tenant needs none).
+// it (an id or the session's tenant needs none). A bearer access token
+// costs what a session cookie does: one read of the same store.
 func TestRoundTripBudgets(t *testing.T) {
 	for _, store := range apptest.Stores() {
 		t.Run(store, func(t *testing.T) {
@@ -49,6 +50,11 @@ func TestRoundTripBudgets(t *testing.T) {
 			}
 			// The session's current tenant, for the routes that use it.
 			alice.Must(http.StatusOK, "PUT", "/api/me/tenant", map[string]string{"tenant": tn.ID})
+			// A bearer-token sign-in in the same tenant (issue 11): its
+			// access token is read from the same store, in one read.
+			tokens := signInTokens(t, e, alice, tn.ID)
+			client := e.Client()
+			withToken := []apptest.Header{bearer(tokens.AccessToken)}
 
 			type budget struct{ app, tenant, redis int } // Postgres round trips per pool, Redis commands
 			session := budget{app: 1}                    // the session read, from the store in use
@@ -65,14 +71,17 @@ func TestRoundTripBudgets(t *testing.T) {
 				headers      []apptest.Header
 				status       int
 				want         budget
+				token        bool // as the bearer-token client, with withToken
 			}{
-				{"me", "GET", "/api/me", nil, nil, http.StatusOK, plus(session, 1, 0)},
-				{"list, session's tenant", "GET", "/api/projects", nil, nil, http.StatusOK, plus(session, 0, 2)},
-				{"list, X-Tenant id", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.ID)}, http.StatusOK, plus(session, 0, 2)},
-				{"list, path id", "GET", "/api/t/" + tn.ID + "/projects", nil, nil, http.StatusOK, plus(session, 0, 2)},
-				{"list, X-Tenant slug", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.Slug)}, http.StatusOK, plus(session, 1, 2)},
-				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 3)},
-				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2)},
+				{"me", "GET", "/api/me", nil, nil, http.StatusOK, plus(session, 1, 0), false},
+				{"list, session's tenant", "GET", "/api/projects", nil, nil, http.StatusOK, plus(session, 0, 2), false},
+				{"list, X-Tenant id", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.ID)}, http.StatusOK, plus(session, 0, 2), false},
+				{"list, path id", "GET", "/api/t/" + tn.ID + "/projects", nil, nil, http.StatusOK, plus(session, 0, 2), false},
+				{"list, X-Tenant slug", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.Slug)}, http.StatusOK, plus(session, 1, 2), false},
+				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 3), false},
+				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2), false},
+				{"me, access token", "GET", "/api/me", nil, withToken, http.StatusOK, plus(session, 1, 0), true},
+				{"list, access token", "GET", "/api/projects", nil, withToken, http.StatusOK, plus(session, 0, 2), true},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +89,10 @@ func TestRoundTripBudgets(t *testing.T) {
 						var body any
 						if tt.body != nil {
 							body = tt.body()
+						}
+						if tt.token {
+							client.Must(tt.status, tt.method, tt.path, body, tt.headers...)
+							return
 						}
 						alice.Must(tt.status, tt.method, tt.path, body, tt.headers...)
 					}
@@ -98,6 +111,42 @@ func TestRoundTripBudgets(t *testing.T) {
 						t.Errorf("round trips %+v, budget %+v:\n%s", have, tt.want, strings.Join(lines, "\n"))
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestRefreshRoundTrips (issue 11): a refresh costs no password hash and
+// at most 3 round trips in all (Postgres and Redis together), with either
+// session store.
+func TestRefreshRoundTrips(t *testing.T) {
+	for _, store := range apptest.Stores() {
+		t.Run(store, func(t *testing.T) {
+			d := dbtest.New(t)
+			rec := &statementLog{}
+			opts := apptest.Options{
+				Store:      store,
+				Pool:       tracedPool(t, d.AppURL, rec, "app"),
+				TenantPool: tracedPool(t, d.TenantURL, rec, "tenant"),
+			}
+			if store == "redis" {
+				opts.RedisHook = redisTracer{rec: rec}
+			}
+			e := apptest.New(t, opts)
+			alice := e.Signup("alice")
+			p := signInTokens(t, e, alice, "")
+			for range 3 { // warm-up: connections, statement caches
+				p = mustRefresh(t, e, p.RefreshToken)
+			}
+			rec.reset()
+			mustRefresh(t, e, p.RefreshToken)
+			got := rec.take()
+			if n := trips(got, "app") + trips(got, "tenant") + trips(got, "redis"); n > 3 {
+				lines := make([]string, len(got))
+				for i, s := range got {
+					lines[i] = s.String()
+				}
+				t.Errorf("a refresh took %d round trips, budget 3:\n%s", n, strings.Join(lines, "\n"))
 			}
 		})
 	}

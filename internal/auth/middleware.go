@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -15,9 +16,19 @@ var ErrUnauthenticated = problem.New(http.StatusUnauthorized, "unauthenticated",
 // ErrInvalidToken means the request carried a bearer token that is not valid.
 var ErrInvalidToken = problem.New(http.StatusUnauthorized, "invalid_token", "The bearer token is not valid.")
 
+// ErrAmbiguousCredentials means the request carried a session cookie and
+// a bearer token: it is judged by neither, and authenticated as nobody.
+var ErrAmbiguousCredentials = problem.New(http.StatusUnauthorized, "ambiguous_credentials",
+	"Send a session cookie or an Authorization: Bearer token, not both.")
+
 // Sessions is the part of the session layer the middleware needs.
 type Sessions interface {
 	Current(r *http.Request) (session.Session, error)
+	// LookupAccess returns what a bearer access token grants, in one
+	// store read; session.ErrInvalidToken for one that grants nothing.
+	LookupAccess(ctx context.Context, token string) (session.AccessGrant, error)
+	// CookieName is the session cookie's name.
+	CookieName() string
 }
 
 // ErrorWriter renders an error as the response (the HTTP layer's problem
@@ -35,17 +46,36 @@ func NewMiddleware(sessions Sessions, writeErr ErrorWriter) *Middleware {
 	return &Middleware{sessions: sessions, writeErr: writeErr}
 }
 
-// Authenticate attaches the Principal of a valid session to the request
-// context and passes anonymous requests through (Require rejects them where
-// a route needs a caller). A request with a Bearer token is judged by the
-// token alone, never by a cookie next to it: bearer tokens are not issued
-// yet, so any is invalid. Other Authorization schemes (Basic auth of a proxy
-// in front) are not ours and are ignored. A session store failure is
-// returned as the store's error (a 503).
+// Authenticate attaches the Principal of a valid session or bearer access
+// token to the request context and passes anonymous requests through
+// (Require rejects them where a route needs a caller). Either way it costs
+// one store read.
+//
+// A request with a Bearer token is judged by the token alone: an invalid
+// one is 401 invalid_token, never an anonymous request, and one that also
+// carries a session cookie is 401 ambiguous_credentials (a cookie a
+// browser attached must not lend its authority to a token, or the other
+// way round). Other Authorization schemes (Basic auth of a proxy in front)
+// are not ours and are ignored. A session store failure is returned as
+// the store's error (a 503).
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
-			m.writeErr(w, r, ErrInvalidToken)
+		if scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+			if _, err := r.Cookie(m.sessions.CookieName()); err == nil {
+				m.writeErr(w, r, ErrAmbiguousCredentials)
+				return
+			}
+			g, err := m.sessions.LookupAccess(r.Context(), strings.TrimSpace(token))
+			switch {
+			case errors.Is(err, session.ErrInvalidToken):
+				m.writeErr(w, r, ErrInvalidToken)
+				return
+			case err != nil:
+				m.writeErr(w, r, err)
+				return
+			}
+			p := Principal{UserID: g.UserID, SessionID: g.FamilyID, TenantID: g.TenantID, Method: MethodAccessToken}
+			next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 			return
 		}
 		s, err := m.sessions.Current(r)

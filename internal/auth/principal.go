@@ -11,12 +11,15 @@ type Method string
 
 // The authentication methods.
 const (
-	MethodSession Method = "session" // a session cookie
+	MethodSession     Method = "session"      // a session cookie
+	MethodAccessToken Method = "access_token" // a bearer access token (session.Manager.IssueTokens)
 )
 
 // Principal is the authenticated caller of a request.
 type Principal struct {
-	UserID    uuid.UUID
+	UserID uuid.UUID
+	// SessionID is the session's id, or the token family's for a bearer
+	// access token (the id GET /api/me/sessions lists).
 	SessionID uuid.UUID
 	// TenantID is the session's current tenant, uuid.Nil for none. It is a
 	// preference, not an authorization: tenancy checks membership.

@@ -74,7 +74,10 @@ func (s *Server) handleMe() Handler {
 // handleListSessions lists the caller's active sessions.
 func (s *Server) handleListSessions() Handler {
 	type sessionJSON struct {
-		ID         uuid.UUID `json:"id"`
+		ID uuid.UUID `json:"id"`
+		// Kind is "cookie" for a browser session, "token" for a bearer
+		// token sign-in (POST /api/auth/token).
+		Kind       string    `json:"kind"`
 		CreatedAt  time.Time `json:"created_at"`
 		LastSeenAt time.Time `json:"last_seen_at"`
 		IP         string    `json:"ip"`
@@ -95,8 +98,12 @@ func (s *Server) handleListSessions() Handler {
 		}
 		res := response{Sessions: make([]sessionJSON, len(list))}
 		for i, ss := range list {
+			kind := "cookie"
+			if ss.Token {
+				kind = "token"
+			}
 			res.Sessions[i] = sessionJSON{
-				ID: ss.ID, CreatedAt: ss.CreatedAt, LastSeenAt: ss.LastSeenAt,
+				ID: ss.ID, Kind: kind, CreatedAt: ss.CreatedAt, LastSeenAt: ss.LastSeenAt,
 				IP: ss.IP, UserAgent: ss.UserAgent, Current: ss.ID == p.SessionID,
 			}
 		}

@@ -48,6 +48,8 @@ func (s *Server) routes() http.Handler {
 		r.With(s.limitByIP).Post("/auth/verify-email/resend", s.handle(s.handleResendVerification()))
 		r.With(s.limitByIP).Post("/auth/password-reset", s.handle(s.handlePasswordReset()))
 		r.With(s.limitByIP).Post("/auth/password-reset/confirm", s.handle(s.handlePasswordResetConfirm()))
+		r.With(s.limitByIP).Post("/auth/token", s.handle(s.handleToken()))
+		r.With(s.limitByIP).Post("/auth/revoke", s.handle(s.handleRevokeToken()))
 		r.With(s.limitByIP).Post("/invitations/signup", s.handle(s.handleInvitationSignup()))
 		r.With(s.limitByIP).Post("/invitations/decline", s.handle(s.handleDeclineInvitation()))
 
