@@ -63,10 +63,11 @@ const appendonlyMarker = "tenantkit:appendonly"
 // runtimeRoleTenantTables are identity's tenant tables: the runtime role
 // serves them outside tenant transactions (login lists a user's
 // memberships), under their own RLS policies.
-// So are invitations (found by a link's token, whatever the tenant). The
+// So are invitations (found by a link's token, whatever the tenant) and
+// API keys (request auth finds a key by its id, and stamps its last use). The
 // audit log is one too, for INSERT only: identity records the membership
 // changes it makes there, in their transaction.
-var runtimeRoleTenantTables = []string{"public.memberships", "public.invitations", "public.audit_events"}
+var runtimeRoleTenantTables = []string{"public.memberships", "public.invitations", "public.audit_events", "public.api_keys"}
 
 // violation is one broken rule: Object is a table, policy's table, role or
 // function, as Postgres prints it.

@@ -94,6 +94,28 @@ END
 $$;
 
 --
+-- Name: api_key_role(uuid); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.api_key_role(p_key uuid) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    r text;
+BEGIN
+    SELECT k.role INTO r
+    FROM public.api_keys k
+    WHERE k.tenant_id = app.current_tenant_id() AND k.id = p_key
+      AND (k.expires_at IS NULL OR k.expires_at > now());
+    IF r IS NULL THEN
+        RAISE EXCEPTION 'no such API key in the current tenant' USING ERRCODE = 'TK404';
+    END IF;
+    RETURN r;
+END
+$$;
+
+--
 -- Name: current_tenant_id(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -240,6 +262,28 @@ CREATE TABLE public.account_tokens (
 );
 
 --
+-- Name: api_keys; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_keys (
+    tenant_id uuid NOT NULL,
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    secret_hash bytea NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    CONSTRAINT api_keys_check CHECK ((expires_at > created_at)),
+    CONSTRAINT api_keys_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT api_keys_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'member'::text, 'viewer'::text]))),
+    CONSTRAINT api_keys_secret_hash_check CHECK ((octet_length(secret_hash) = 32))
+);
+
+ALTER TABLE ONLY public.api_keys FORCE ROW LEVEL SECURITY;
+
+--
 -- Name: audit_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -253,6 +297,7 @@ CREATE TABLE public.audit_events (
     request_id text DEFAULT ''::text NOT NULL,
     ip text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    api_key_id uuid,
     CONSTRAINT audit_events_action_check CHECK (((action ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'::text) AND (char_length(action) <= 100))),
     CONSTRAINT audit_events_detail_check CHECK ((octet_length((detail)::text) <= 4096)),
     CONSTRAINT audit_events_ip_check CHECK ((char_length(ip) <= 64)),
@@ -603,6 +648,13 @@ ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT account_tokens_pkey PRIMARY KEY (token_hash);
 
 --
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (tenant_id, id);
+
+--
 -- Name: audit_events audit_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -774,6 +826,12 @@ CREATE INDEX account_tokens_expires_at_idx ON public.account_tokens USING btree 
 CREATE INDEX account_tokens_user_id_idx ON public.account_tokens USING btree (user_id, purpose);
 
 --
+-- Name: api_keys_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_keys_id_idx ON public.api_keys USING btree (id);
+
+--
 -- Name: audit_events_tenant_id_action_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -938,6 +996,20 @@ ALTER TABLE ONLY public.account_tokens
     ADD CONSTRAINT account_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 --
+-- Name: api_keys api_keys_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.users(id) ON DELETE SET NULL;
+
+--
+-- Name: api_keys api_keys_tenant_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES public.tenants(id) ON DELETE CASCADE;
+
+--
 -- Name: audit_events audit_events_actor_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1020,6 +1092,30 @@ ALTER TABLE ONLY public.refresh_tokens
 
 ALTER TABLE ONLY public.security_events
     ADD CONSTRAINT security_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+--
+-- Name: api_keys; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.api_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: api_keys api_keys_auth_read; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY api_keys_auth_read ON public.api_keys FOR SELECT TO tenantkit_app USING (true);
+
+--
+-- Name: api_keys api_keys_auth_touch; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY api_keys_auth_touch ON public.api_keys FOR UPDATE TO tenantkit_app USING (true) WITH CHECK (true);
+
+--
+-- Name: api_keys api_keys_tenant; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY api_keys_tenant ON public.api_keys USING ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT app.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: audit_events; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1157,6 +1253,13 @@ REVOKE ALL ON TYPE river.river_job_state FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION app.admin_access_role(p_user uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.admin_access_role(p_user uuid) TO tenantkit_tenant;
+
+--
+-- Name: FUNCTION api_key_role(p_key uuid); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.api_key_role(p_key uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION app.api_key_role(p_key uuid) TO tenantkit_tenant;
 
 --
 -- Name: FUNCTION is_platform_admin(p_user uuid); Type: ACL; Schema: app; Owner: -
@@ -1298,6 +1401,19 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.access_tokens TO tenantkit_app
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_tokens TO tenantkit_app;
+
+--
+-- Name: TABLE api_keys; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.api_keys TO tenantkit_tenant;
+GRANT SELECT ON TABLE public.api_keys TO tenantkit_app;
+
+--
+-- Name: COLUMN api_keys.last_used_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(last_used_at) ON TABLE public.api_keys TO tenantkit_app;
 
 --
 -- Name: TABLE audit_events; Type: ACL; Schema: public; Owner: -

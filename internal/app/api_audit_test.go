@@ -14,6 +14,7 @@ import (
 type auditEvent struct {
 	ID        string         `json:"id"`
 	Actor     *string        `json:"actor"`
+	APIKeyID  *string        `json:"api_key_id"`
 	Action    string         `json:"action"`
 	Target    string         `json:"target"`
 	Detail    map[string]any `json:"detail"`

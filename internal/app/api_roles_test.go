@@ -108,7 +108,47 @@ func TestRoleMatrix(t *testing.T) {
 		return tn
 	}
 
+	// keyNames lists acme's API keys by name.
+	keyNames := func(t *testing.T) map[string]string {
+		t.Helper()
+		var got struct {
+			APIKeys []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"api_keys"`
+		}
+		owner.Must(http.StatusOK, "GET", "/api/api-keys", nil, inAcme).Decode(t, &got)
+		out := map[string]string{}
+		for _, k := range got.APIKeys {
+			out[k.Name] = k.ID
+		}
+		return out
+	}
+
 	matrix := []roleRoute{
+		{method: "GET", route: "/api/api-keys", request: func(*testing.T) (string, any, func(*testing.T)) {
+			return "/api/api-keys", nil, nothing
+		}, want: [4]int{200, 200, 403, 403}},
+		{method: "POST", route: "/api/api-keys", request: func(*testing.T) (string, any, func(*testing.T)) {
+			name := "key-" + uuid.NewString()[:8]
+			return "/api/api-keys", map[string]string{"name": name, "role": "viewer"}, func(t *testing.T) {
+				t.Helper()
+				if _, ok := keyNames(t)[name]; ok {
+					t.Errorf("a refused POST created the key %s", name)
+				}
+			}
+		}, want: [4]int{201, 201, 403, 403}},
+		{method: "DELETE", route: "/api/api-keys/{id}", request: func(t *testing.T) (string, any, func(*testing.T)) {
+			t.Helper()
+			name := "key-" + uuid.NewString()[:8]
+			owner.Must(http.StatusCreated, "POST", "/api/api-keys", map[string]string{"name": name, "role": "viewer"}, inAcme)
+			return "/api/api-keys/" + keyNames(t)[name], nil, func(t *testing.T) {
+				t.Helper()
+				if _, ok := keyNames(t)[name]; !ok {
+					t.Errorf("a refused DELETE revoked the key %s", name)
+				}
+			}
+		}, want: [4]int{204, 204, 403, 403}},
 		{method: "GET", route: "/api/invitations", request: func(*testing.T) (string, any, func(*testing.T)) {
 			return "/api/invitations", nil, nothing
 		}, want: [4]int{200, 200, 403, 403}},

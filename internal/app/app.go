@@ -100,7 +100,9 @@ type App struct {
 	Server   *httpapi.Server
 	Identity *identity.Service
 	Sessions *session.Manager
-	Tenancy  *tenancy.Manager
+	// APIKeys are the tenants' API keys, in the runtime role's database.
+	APIKeys *session.APIKeys
+	Tenancy *tenancy.Manager
 	// Jobs is the job queue: the mail that follows identity changes and
 	// the periodic cleanups. The caller starts its workers (Start) where
 	// they should run, and stops them.
@@ -153,6 +155,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		Logger:    log,
 		ErrorFunc: func(w http.ResponseWriter, r *http.Request, err error) { a.Server.WriteError(w, r, err) },
 	})
+	a.APIKeys = session.NewAPIKeys(deps.Pool, log)
 	if metrics != nil {
 		a.Sessions.ObserveLookups(metrics.SessionLookup)
 	}
@@ -198,6 +201,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		ReadyChecks:    checks,
 		Identity:       ident,
 		Sessions:       a.Sessions,
+		APIKeys:        a.APIKeys,
 		Tenancy:        a.Tenancy,
 		Resolver:       tenancy.NewResolver(sources, cfg.TenantBaseDomain, ident),
 		Components:     components(),

@@ -27,7 +27,7 @@ func BenchmarkRequestAuth(b *testing.B) {
 			e := apptest.New(b, apptest.Options{Store: store})
 			_, cookie := benchUser(b, e)
 			var seen int
-			authn := auth.NewMiddleware(e.App.Sessions, e.App.Server.WriteError)
+			authn := auth.NewMiddleware(e.App.Sessions, e.App.APIKeys, e.App.Server.WriteError)
 			h := e.App.Sessions.LoadAndSave(authn.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if _, ok := auth.PrincipalFrom(r.Context()); ok {
 					seen++

@@ -55,6 +55,14 @@ func TestRoundTripBudgets(t *testing.T) {
 			tokens := signInTokens(t, e, alice, tn.ID)
 			client := e.Client()
 			withToken := []apptest.Header{bearer(tokens.AccessToken)}
+			// An API key: one read of its row, whatever the session store.
+			// Its last use is stamped now, so no stamp (written off the
+			// request path, at most once a minute) lands in the measurement.
+			key := createKey(t, alice, tn, "member", nil)
+			if _, err := e.DB.Owner.Exec(t.Context(), "UPDATE api_keys SET last_used_at = now()"); err != nil {
+				t.Fatal(err)
+			}
+			withKey := []apptest.Header{bearer(key.Key)}
 
 			type budget struct{ app, tenant, redis int } // Postgres round trips per pool, Redis commands
 			session := budget{app: 1}                    // the session read, from the store in use
@@ -82,6 +90,8 @@ func TestRoundTripBudgets(t *testing.T) {
 				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2), false},
 				{"me, access token", "GET", "/api/me", nil, withToken, http.StatusOK, plus(session, 1, 0), true},
 				{"list, access token", "GET", "/api/projects", nil, withToken, http.StatusOK, plus(session, 0, 2), true},
+				{"list, API key", "GET", "/api/projects", nil, withKey, http.StatusOK, budget{app: 1, tenant: 2}, true},
+				{"create, API key", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, withKey, http.StatusCreated, budget{app: 1, tenant: 3}, true},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {

@@ -26,8 +26,11 @@ var (
 // Event is one entry of the tenant's audit log, as the API shows it.
 type Event struct {
 	ID uuid.UUID `json:"id"`
-	// Actor is the user who acted; nil once that user was deleted.
-	Actor     *uuid.UUID      `json:"actor"`
+	// Actor is the user who acted; nil once that user was deleted, and
+	// for an API key.
+	Actor *uuid.UUID `json:"actor"`
+	// APIKeyID is the API key that acted, if one did.
+	APIKeyID  *uuid.UUID      `json:"api_key_id"`
 	Action    string          `json:"action"`
 	Target    string          `json:"target"`
 	Detail    json.RawMessage `json:"detail"`
@@ -82,6 +85,9 @@ func (s *Service) List(ctx context.Context, f Filter, before httpapi.Key, limit 
 		}
 		if r.Actor.Valid {
 			out[i].Actor = &r.Actor.UUID
+		}
+		if r.ApiKeyID.Valid {
+			out[i].APIKeyID = &r.ApiKeyID.UUID
 		}
 	}
 	return out, nil

@@ -31,6 +31,11 @@ type Sessions interface {
 	CookieName() string
 }
 
+// Keys is the API keys' lookup (session.APIKeys).
+type Keys interface {
+	Lookup(ctx context.Context, token string) (session.APIKeyGrant, error)
+}
+
 // ErrorWriter renders an error as the response (the HTTP layer's problem
 // writer), so this package never decides response formats.
 type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
@@ -38,12 +43,14 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // Middleware authenticates requests.
 type Middleware struct {
 	sessions Sessions
+	keys     Keys
 	writeErr ErrorWriter
 }
 
-// NewMiddleware returns the request-auth middleware.
-func NewMiddleware(sessions Sessions, writeErr ErrorWriter) *Middleware {
-	return &Middleware{sessions: sessions, writeErr: writeErr}
+// NewMiddleware returns the request-auth middleware. keys may be nil: an
+// API key is then an invalid token.
+func NewMiddleware(sessions Sessions, keys Keys, writeErr ErrorWriter) *Middleware {
+	return &Middleware{sessions: sessions, keys: keys, writeErr: writeErr}
 }
 
 // Authenticate attaches the Principal of a valid session or bearer access
@@ -65,7 +72,12 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 				m.writeErr(w, r, ErrAmbiguousCredentials)
 				return
 			}
-			g, err := m.sessions.LookupAccess(r.Context(), strings.TrimSpace(token))
+			token = strings.TrimSpace(token)
+			if session.IsAPIKey(token) {
+				m.authenticateKey(w, r, next, token)
+				return
+			}
+			g, err := m.sessions.LookupAccess(r.Context(), token)
 			switch {
 			case errors.Is(err, session.ErrInvalidToken):
 				m.writeErr(w, r, ErrInvalidToken)
@@ -90,6 +102,25 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 		p := Principal{UserID: s.UserID, SessionID: s.ID, TenantID: s.TenantID, Method: MethodSession}
 		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
+}
+
+// authenticateKey serves a request that carries the API key token.
+func (m *Middleware) authenticateKey(w http.ResponseWriter, r *http.Request, next http.Handler, token string) {
+	if m.keys == nil {
+		m.writeErr(w, r, ErrInvalidToken)
+		return
+	}
+	g, err := m.keys.Lookup(r.Context(), token)
+	switch {
+	case errors.Is(err, session.ErrInvalidToken):
+		m.writeErr(w, r, ErrInvalidToken)
+		return
+	case err != nil:
+		m.writeErr(w, r, err)
+		return
+	}
+	p := Principal{TenantID: g.TenantID, Method: MethodAPIKey, APIKeyID: g.KeyID, KeyCreatedBy: g.CreatedBy}
+	next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 }
 
 // Require rejects requests without a principal with ErrUnauthenticated.

@@ -73,7 +73,7 @@ func TestAuthenticate(t *testing.T) {
 					w.WriteHeader(http.StatusServiceUnavailable)
 				}
 			}
-			m := auth.NewMiddleware(tt.sessions, writeErr)
+			m := auth.NewMiddleware(tt.sessions, nil, writeErr)
 			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				got, _ = auth.PrincipalFrom(r.Context())
 			})

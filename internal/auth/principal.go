@@ -13,10 +13,12 @@ type Method string
 const (
 	MethodSession     Method = "session"      // a session cookie
 	MethodAccessToken Method = "access_token" // a bearer access token (session.Manager.IssueTokens)
+	MethodAPIKey      Method = "api_key"      // a tenant's API key (session.APIKeys)
 )
 
 // Principal is the authenticated caller of a request.
 type Principal struct {
+	// UserID is the user calling; uuid.Nil for an API key.
 	UserID uuid.UUID
 	// SessionID is the session's id, or the token family's for a bearer
 	// access token (the id GET /api/me/sessions lists).
@@ -25,6 +27,12 @@ type Principal struct {
 	// preference, not an authorization: tenancy checks membership.
 	TenantID uuid.UUID
 	Method   Method
+	// APIKeyID is set, and UserID is uuid.Nil, for an API key: it acts in
+	// TenantID alone, with its own role (tenancy checks it), as nobody.
+	// KeyCreatedBy is the user who created it (uuid.Nil once deleted),
+	// whom the rows it creates name.
+	APIKeyID     uuid.UUID
+	KeyCreatedBy uuid.UUID
 }
 
 type principalKey struct{}

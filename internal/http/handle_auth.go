@@ -118,7 +118,7 @@ func (s *Server) handleLogout() Handler {
 		if err := s.sessions.Logout(r.Context()); err != nil {
 			return err
 		}
-		if signedIn {
+		if signedIn && p.Method == auth.MethodSession { // tokens end with POST /api/auth/revoke
 			s.securityEvent(r, p.UserID, identity.EventLogout)
 		}
 		w.WriteHeader(http.StatusNoContent)

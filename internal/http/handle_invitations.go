@@ -62,7 +62,11 @@ func (s *Server) handleInvite() Handler {
 			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
 			return errRateLimited
 		}
-		inv, err := s.identity.Invite(r.Context(), actorOf(r, scope), scope.TenantID, req.Email, req.Role)
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		inv, err := s.identity.Invite(r.Context(), actor, scope.TenantID, req.Email, req.Role)
 		if err != nil {
 			return err
 		}
@@ -110,7 +114,11 @@ func (s *Server) handleRevokeInvitation() Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.identity.RevokeInvitation(r.Context(), actorOf(r, scope), scope.TenantID, id); err != nil {
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.RevokeInvitation(r.Context(), actor, scope.TenantID, id); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -25,11 +25,18 @@ func toTenantJSON(t identity.Tenant) tenantJSON {
 	return tenantJSON{ID: t.ID, Slug: t.Slug, Name: t.Name}
 }
 
-// principal returns the caller; routes that call it sit behind Require.
+// errKeyNeedsUser: an API key on a route that needs a signed-in user.
+var errKeyNeedsUser = auth.ErrUnauthenticated.WithDetail("An API key acts only on its tenant's routes; this one needs a signed-in user.")
+
+// principal returns the calling user; routes that call it sit behind
+// Require. An API key is no user: it gets ErrUnauthenticated.
 func principal(r *http.Request) (auth.Principal, error) {
 	p, ok := auth.PrincipalFrom(r.Context())
 	if !ok {
 		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	if p.Method == auth.MethodAPIKey {
+		return auth.Principal{}, errKeyNeedsUser
 	}
 	return p, nil
 }

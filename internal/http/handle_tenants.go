@@ -90,11 +90,20 @@ func (s *Server) handleListMembers() Handler {
 	}
 }
 
-// actorOf is the caller of a tenant-scoped request, for identity's audit
-// events.
-func actorOf(r *http.Request, scope tenancy.Scope) identity.Actor {
+// errKeyCannotManage: identity's member and tenant changes are a
+// person's: an API key's role does not reach them.
+var errKeyCannotManage = errorf(http.StatusForbidden, "forbidden",
+	"API keys cannot manage members, invitations or the tenant: a member must.")
+
+// actorOf is the caller of a tenant-scoped request, for identity's changes
+// and their audit events: a member. An API key is refused (identity would
+// judge the change by its creator's role, not the key's).
+func actorOf(r *http.Request, scope tenancy.Scope) (identity.Actor, error) {
+	if scope.APIKeyID != uuid.Nil {
+		return identity.Actor{}, errKeyCannotManage
+	}
 	o := identity.OriginFrom(r.Context())
-	return identity.Actor{UserID: scope.UserID, RequestID: o.RequestID, IP: o.IP}
+	return identity.Actor{UserID: scope.UserID, RequestID: o.RequestID, IP: o.IP}, nil
 }
 
 // memberTarget parses the {user_id} of a member route.
@@ -124,7 +133,11 @@ func (s *Server) handleChangeMemberRole() Handler {
 		if err := Decode(r, &req); err != nil {
 			return err
 		}
-		if err := s.identity.ChangeMemberRole(r.Context(), actorOf(r, scope), scope.TenantID, userID, req.Role); err != nil {
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.ChangeMemberRole(r.Context(), actor, scope.TenantID, userID, req.Role); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -147,7 +160,11 @@ func (s *Server) handleRemoveMember() Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.identity.RemoveMemberAs(r.Context(), actorOf(r, scope), scope.TenantID, userID); err != nil {
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.RemoveMemberAs(r.Context(), actor, scope.TenantID, userID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -167,7 +184,11 @@ func (s *Server) handleLeaveTenant() Handler {
 		if _, err := tenancy.Role(r.Context()); err != nil {
 			return err
 		}
-		if err := s.identity.LeaveTenant(r.Context(), actorOf(r, scope), scope.TenantID); err != nil {
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.LeaveTenant(r.Context(), actor, scope.TenantID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -239,7 +260,11 @@ func (s *Server) handleUpdateTenant() Handler {
 		if err := problems.Err(); err != nil {
 			return err
 		}
-		t, err := s.identity.UpdateTenant(r.Context(), actorOf(r, scope), scope.TenantID,
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		t, err := s.identity.UpdateTenant(r.Context(), actor, scope.TenantID,
 			identity.TenantUpdate{Name: req.Name.Value, Slug: req.Slug.Value})
 		if err != nil {
 			return err
@@ -275,7 +300,11 @@ func (s *Server) handleTransferTenant() Handler {
 		if err != nil {
 			return identity.ErrMemberNotFound
 		}
-		if err := s.identity.TransferTenant(r.Context(), actorOf(r, scope), scope.TenantID, userID); err != nil {
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		if err := s.identity.TransferTenant(r.Context(), actor, scope.TenantID, userID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -308,7 +337,11 @@ func (s *Server) handleDeleteTenant() Handler {
 		if _, _, err := s.reauthenticate(w, r, req.Password); err != nil {
 			return err
 		}
-		t, err := s.identity.DeleteTenant(r.Context(), actorOf(r, scope), scope.TenantID)
+		actor, err := actorOf(r, scope)
+		if err != nil {
+			return err
+		}
+		t, err := s.identity.DeleteTenant(r.Context(), actor, scope.TenantID)
 		if err != nil {
 			return err
 		}

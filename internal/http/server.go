@@ -62,6 +62,8 @@ type Config struct {
 
 	Identity *identity.Service
 	Sessions *session.Manager
+	// APIKeys are the tenants' API keys (nil: none are accepted).
+	APIKeys  *session.APIKeys
 	Tenancy  *tenancy.Manager
 	Resolver *tenancy.Resolver
 
@@ -79,6 +81,7 @@ type Server struct {
 	checks       []Check
 	identity     *identity.Service
 	sessions     *session.Manager
+	apiKeys      *session.APIKeys
 	tenancy      *tenancy.Manager
 	resolver     *tenancy.Resolver
 	components   []Component
@@ -101,6 +104,7 @@ func NewServer(cfg Config) *Server {
 		checks:       cfg.ReadyChecks,
 		identity:     cfg.Identity,
 		sessions:     cfg.Sessions,
+		apiKeys:      cfg.APIKeys,
 		tenancy:      cfg.Tenancy,
 		resolver:     cfg.Resolver,
 		components:   cfg.Components,
@@ -115,7 +119,11 @@ func NewServer(cfg Config) *Server {
 	if s.reauthWindow <= 0 {
 		s.reauthWindow = DefaultReauthWindow
 	}
-	s.auth = auth.NewMiddleware(cfg.Sessions, s.writeError)
+	var keys auth.Keys
+	if cfg.APIKeys != nil {
+		keys = cfg.APIKeys
+	}
+	s.auth = auth.NewMiddleware(cfg.Sessions, keys, s.writeError)
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}

@@ -30,15 +30,28 @@ func (s *Server) tenantScoped(h Handler) http.HandlerFunc {
 		if !ok {
 			return auth.ErrUnauthenticated
 		}
-		tenantID, err := s.resolver.Resolve(r, p.UserID, p.TenantID)
-		if err != nil {
-			return err
-		}
 		buf := &bufferedResponse{header: http.Header{}}
 		// tenancy.Audit records the request's origin, which withOrigin put
 		// in the context for identity's security events.
 		fn := func(ctx context.Context) error {
 			return h(buf, r.WithContext(ctx))
+		}
+		if p.Method == auth.MethodAPIKey {
+			// An API key acts in its own tenant only: naming another is a
+			// conflict, not a different tenant.
+			tenantID, err := s.resolver.ResolveFixed(r, p.TenantID)
+			if err != nil {
+				return err
+			}
+			if err := s.tenancy.RunAsKey(r.Context(), tenantID, p.APIKeyID, p.KeyCreatedBy, fn); err != nil {
+				return err
+			}
+			buf.flushTo(w)
+			return nil
+		}
+		tenantID, err := s.resolver.Resolve(r, p.UserID, p.TenantID)
+		if err != nil {
+			return err
 		}
 		if reasons, ok := r.Header[adminReasonHeader]; ok {
 			// The platform admin's opt-in: recorded in the tenant's audit

@@ -50,6 +50,10 @@ func (r Role) rank() int {
 	return -1
 }
 
+// Outranks reports whether r may do more than o (owner > admin > member >
+// viewer); an unknown role outranks nothing.
+func (r Role) Outranks(o Role) bool { return r.rank() > o.rank() }
+
 // mayManage reports whether actor may change a member whose role is from
 // into one whose role is to (to == "": remove them): admins manage roles
 // below admin, owners every role; nobody grants a role above their own.

@@ -4,7 +4,9 @@
 // index that lets a user list and revoke their sessions. It also keeps the
 // bearer tokens of first-party native and single-page clients (tokens.go):
 // token families of access and refresh tokens, in the same store, listed
-// and revoked beside cookie sessions.
+// and revoked beside cookie sessions. And it keeps tenants' API keys
+// (apikeys.go), in Postgres whatever the store: looked up once per request
+// by id, the secret kept only as SHA-256 and compared in constant time.
 //
 // It is built on github.com/alexedwards/scs/v2, which handles the cookie,
 // the token and the request cycle. Manager configures scs and decides when a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantkit/tenantkit/internal/identity"
@@ -26,8 +27,8 @@ var actionPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
 
 // insertAuditSQL records one event. The tenant and the actor are the
 // transaction's own (RLS's WITH CHECK refuses any other tenant).
-const insertAuditSQL = `INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`
+const insertAuditSQL = `INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip, api_key_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 // auditEvent is an event Audit queued, written with COMMIT.
 type auditEvent struct {
@@ -91,7 +92,13 @@ func newAuditEvent(ctx context.Context, action, target string, detail any) (audi
 
 // queueAudit queues the insert of every event Audit recorded.
 func (s *scoped) queueAudit(b *pgx.Batch) {
+	// An API key acts as nobody: the event names the key, not its creator
+	// (who may have left the tenant since).
+	actor, key := uuid.NullUUID{UUID: s.scope.UserID, Valid: true}, uuid.NullUUID{}
+	if s.scope.APIKeyID != uuid.Nil {
+		actor, key = uuid.NullUUID{}, uuid.NullUUID{UUID: s.scope.APIKeyID, Valid: true}
+	}
 	for _, e := range s.audit {
-		b.Queue(insertAuditSQL, s.scope.TenantID, s.scope.UserID, e.action, e.target, string(e.detail), e.origin.RequestID, e.origin.IP)
+		b.Queue(insertAuditSQL, s.scope.TenantID, actor, e.action, e.target, string(e.detail), e.origin.RequestID, e.origin.IP, key)
 	}
 }

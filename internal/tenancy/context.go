@@ -24,6 +24,11 @@ type DBTX interface {
 type Scope struct {
 	TenantID uuid.UUID
 	UserID   uuid.UUID
+	// APIKeyID is set when an API key acts (RunAsKey): the role is the
+	// key's, and UserID is the user who created it (uuid.Nil once
+	// deleted), whom the rows it creates name. Audit events name the key
+	// and no user.
+	APIKeyID uuid.UUID
 }
 
 type scopeKey struct{}

@@ -19,7 +19,9 @@
 //     (ErrTenantNotFound). The one exception is RunAsAdmin, the explicit,
 //     named opt-in of a platform admin, which acts with the admin role and
 //     records platform.admin_access in the tenant's audit log in the same
-//     transaction. The check fails with an error, not an empty
+//     transaction. An API key (RunAsKey) is no member: its check is that
+//     the key still exists in the tenant, and it acts with its own role.
+//     The check fails with an error, not an empty
 //     result, so Postgres skips the rest of its pipeline: no statement of a
 //     request that fails it runs, not even the one sent with it.
 //   - Tenant tables are reached only through DB(ctx), which is the tenant

@@ -31,10 +31,12 @@ const (
 	// PermReadAudit: read the tenant's audit log (who did what: members'
 	// addresses and IPs, so not every member's to see).
 	PermReadAudit Permission = "read_audit"
+	// PermManageAPIKeys: create, list and revoke the tenant's API keys.
+	PermManageAPIKeys Permission = "manage_api_keys"
 )
 
 // permissions lists every permission.
-var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit}
+var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit, PermManageAPIKeys}
 
 // grants is the permission table: what each role may do. Each role holds
 // everything the role below it holds (a test checks it). A role not listed
@@ -42,8 +44,8 @@ var permissions = []Permission{PermRead, PermWrite, PermDelete, PermManageMember
 var grants = map[identity.Role][]Permission{
 	identity.RoleViewer: {PermRead},
 	identity.RoleMember: {PermRead, PermWrite},
-	identity.RoleAdmin:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermReadAudit},
-	identity.RoleOwner:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit},
+	identity.RoleAdmin:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermReadAudit, PermManageAPIKeys},
+	identity.RoleOwner:  {PermRead, PermWrite, PermDelete, PermManageMembers, PermManageTenant, PermReadAudit, PermManageAPIKeys},
 }
 
 // ErrForbidden: the caller is a member of the tenant, but their role does

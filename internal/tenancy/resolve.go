@@ -66,6 +66,9 @@ type Tenants interface {
 	// same work whether or not the tenant exists; identity.ErrTenantNotFound
 	// otherwise.
 	MemberTenant(ctx context.Context, userID uuid.UUID, ref string) (uuid.UUID, error)
+	// Tenant looks a tenant up by ref (an id or a slug), for anyone;
+	// identity.ErrTenantNotFound when there is none.
+	Tenant(ctx context.Context, ref string) (identity.Tenant, error)
 }
 
 // Resolver finds the tenant a request names.
@@ -164,6 +167,37 @@ func (r *Resolver) Resolve(req *http.Request, userID, sessionTenant uuid.UUID) (
 		return uuid.Nil, ErrTenantNotFound
 	}
 	return first, nil
+}
+
+// ResolveFixed is Resolve for a caller bound to one tenant, fixed (an API
+// key): every source that names a tenant must name that one (by its id or
+// its slug), else ErrTenantConflict; none named is fixed too. The session
+// source plays no part. A slug costs a lookup; an id none.
+func (r *Resolver) ResolveFixed(req *http.Request, fixed uuid.UUID) (uuid.UUID, error) {
+	for _, src := range r.sources {
+		if src == SourceSession {
+			continue
+		}
+		ref := r.ref(req, src)
+		if ref == "" {
+			continue
+		}
+		id, err := uuid.Parse(ref)
+		if err != nil {
+			t, err := r.tenants.Tenant(req.Context(), ref)
+			if errors.Is(err, identity.ErrTenantNotFound) {
+				return uuid.Nil, ErrTenantConflict
+			}
+			if err != nil {
+				return uuid.Nil, fmt.Errorf("resolve tenant: %w", err)
+			}
+			id = t.ID
+		}
+		if id != fixed {
+			return uuid.Nil, ErrTenantConflict
+		}
+	}
+	return fixed, nil
 }
 
 // member resolves ref for userID: the tenant's id, or uuid.Nil when it is

@@ -203,3 +203,50 @@ func TestParseSources(t *testing.T) {
 		}
 	}
 }
+
+func (c *countingTenants) Tenant(_ context.Context, ref string) (identity.Tenant, error) {
+	c.calls++
+	if id, ok := c.member[ref]; ok {
+		return identity.Tenant{ID: id, Slug: ref}, nil
+	}
+	return identity.Tenant{}, identity.ErrTenantNotFound
+}
+
+// TestResolveFixed (issue 11): an API key's request may name only the
+// key's own tenant, by id or slug, or none; anything else is a conflict.
+func TestResolveFixed(t *testing.T) {
+	own, foreign := uuid.New(), uuid.New()
+	tenants := &countingTenants{member: map[string]uuid.UUID{"own": own, "bobco": foreign}}
+	r := tenancy.NewResolver(tenancy.DefaultSources(), "example.com", tenants)
+	tests := []struct {
+		name   string
+		header string
+		host   string
+		want   uuid.UUID
+		err    error
+	}{
+		{"nothing named", "", "", own, nil},
+		{"its id", own.String(), "", own, nil},
+		{"its slug", "own", "", own, nil},
+		{"its subdomain", "", "own.example.com", own, nil},
+		{"another id", foreign.String(), "", uuid.Nil, tenancy.ErrTenantConflict},
+		{"another slug", "bobco", "", uuid.Nil, tenancy.ErrTenantConflict},
+		{"no such slug", "nobody", "", uuid.Nil, tenancy.ErrTenantConflict},
+		{"its id, another subdomain", own.String(), "bobco.example.com", uuid.Nil, tenancy.ErrTenantConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "http://example.com/api/projects", nil)
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.header != "" {
+				req.Header.Set(tenancy.HeaderName, tt.header)
+			}
+			got, err := r.ResolveFixed(req, own)
+			if got != tt.want || !errors.Is(err, tt.err) {
+				t.Errorf("ResolveFixed = %v, %v; want %v, %v", got, err, tt.want, tt.err)
+			}
+		})
+	}
+}

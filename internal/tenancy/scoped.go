@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,18 +49,35 @@ func (s *scoped) prelude() *pgx.Batch {
 	b := &pgx.Batch{}
 	b.Queue(beginSQL)
 	s.m.queueSetTenant(b, s.scope.TenantID, s.conn.Conn().PgConn().PID())
-	q, args := s.m.members.CurrentRoleQuery(s.scope.UserID)
-	if s.admin != nil {
-		q, args = s.m.members.AdminQuery(s.scope.UserID)
-	}
+	q, args := s.accessQuery()
 	b.Queue(q, args...)
 	return b
+}
+
+// apiKeyRoleSQL is an API key's membership check: its role in the
+// transaction's tenant, or an error (TK404) when the key is gone or
+// expired, which stops the pipeline behind it.
+const apiKeyRoleSQL = "SELECT app.api_key_role($1)" //nolint:gosec // a query, not a credential
+
+// accessQuery is the check that admits the transaction's caller: identity's
+// membership check, the admin opt-in's, or an API key's.
+func (s *scoped) accessQuery() (string, []any) {
+	switch {
+	case s.scope.APIKeyID != uuid.Nil:
+		return apiKeyRoleSQL, []any{s.scope.APIKeyID}
+	case s.admin != nil:
+		return s.m.members.AdminQuery(s.scope.UserID)
+	}
+	return s.m.members.CurrentRoleQuery(s.scope.UserID)
 }
 
 // scanRole reads the prelude's membership check. For RunAsAdmin, a
 // platform admin's access to a tenant they are not a member of queues its
 // audit event, written with COMMIT like every other.
 func (s *scoped) scanRole(ctx context.Context, row pgx.Row) (identity.Role, error) {
+	if s.scope.APIKeyID != uuid.Nil {
+		return scanKeyRole(row)
+	}
 	if s.admin == nil {
 		return s.m.members.ScanCurrentRole(ctx, s.scope.UserID, row)
 	}
@@ -162,12 +180,12 @@ func (s *scoped) ensureOpen(ctx context.Context) error {
 func (s *scoped) check(ctx context.Context) error {
 	b := &pgx.Batch{}
 	s.m.queueSetTenant(b, s.scope.TenantID, s.conn.Conn().PgConn().PID())
-	q, args := s.m.members.CurrentRoleQuery(s.scope.UserID)
+	q, args := s.accessQuery()
 	b.Queue(q, args...)
 	br := s.conn.SendBatch(ctx, b)
 	_, err := br.Exec()
 	if err == nil {
-		_, err = s.m.members.ScanCurrentRole(ctx, s.scope.UserID, br.QueryRow())
+		_, err = s.scanRole(ctx, br.QueryRow())
 	}
 	if closeErr := br.Close(); err == nil {
 		err = closeErr

@@ -1,7 +1,7 @@
 -- name: ListAuditEvents :many
 -- Newest first. The page starts after the cursor's row when has_cursor;
 -- action and actor filter when not NULL.
-SELECT id, actor, action, target, detail, request_id, ip, created_at
+SELECT id, actor, api_key_id, action, target, detail, request_id, ip, created_at
 FROM audit_events
 WHERE tenant_id = @tenant_id
   AND (NOT @has_cursor::boolean OR (created_at, id) < (@before_created_at::timestamptz, @before_id::uuid))

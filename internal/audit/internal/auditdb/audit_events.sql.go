@@ -14,7 +14,7 @@ import (
 )
 
 const listAuditEvents = `-- name: ListAuditEvents :many
-SELECT id, actor, action, target, detail, request_id, ip, created_at
+SELECT id, actor, api_key_id, action, target, detail, request_id, ip, created_at
 FROM audit_events
 WHERE tenant_id = $1
   AND (NOT $2::boolean OR (created_at, id) < ($3::timestamptz, $4::uuid))
@@ -37,6 +37,7 @@ type ListAuditEventsParams struct {
 type ListAuditEventsRow struct {
 	ID        uuid.UUID
 	Actor     uuid.NullUUID
+	ApiKeyID  uuid.NullUUID
 	Action    string
 	Target    string
 	Detail    []byte
@@ -67,6 +68,7 @@ func (q *Queries) ListAuditEvents(ctx context.Context, arg ListAuditEventsParams
 		if err := rows.Scan(
 			&i.ID,
 			&i.Actor,
+			&i.ApiKeyID,
 			&i.Action,
 			&i.Target,
 			&i.Detail,

@@ -1,0 +1,34 @@
+-- name: LookupAPIKey :one
+-- Request auth: a key by its id, across tenants (the runtime pool). Ids
+-- are random, so there is one.
+SELECT tenant_id, role, secret_hash, created_by, expires_at, last_used_at
+FROM api_keys
+WHERE id = @id
+LIMIT 1;
+
+-- name: TouchAPIKey :exec
+-- Stamps a key's last use, at most once a minute.
+UPDATE api_keys
+SET last_used_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+
+-- name: CreateAPIKey :one
+-- In the tenant's transaction.
+INSERT INTO api_keys (tenant_id, id, name, role, secret_hash, created_by, expires_at)
+VALUES (@tenant_id, @id, @name, @role, @secret_hash, @created_by, sqlc.narg(expires_at))
+RETURNING created_at;
+
+-- name: ListAPIKeys :many
+-- In the tenant's transaction: its keys, newest first.
+SELECT id, name, role, created_by, created_at, last_used_at, expires_at
+FROM api_keys
+WHERE tenant_id = @tenant_id
+ORDER BY created_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: DeleteAPIKey :one
+-- In the tenant's transaction.
+DELETE FROM api_keys
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING name, role;
