@@ -106,7 +106,7 @@ func TestAPIKeys(t *testing.T) {
 	})
 
 	t.Run("a cookie and a key together", func(t *testing.T) {
-		expectCode(t, owner.Client, 401, "ambiguous_credentials", "GET", "/api/projects", nil, bearer(writer.Key), in)
+		expectCode(t, owner.Client, 400, "ambiguous_credentials", "GET", "/api/projects", nil, bearer(writer.Key), in)
 	})
 
 	t.Run("no role above the creator's", func(t *testing.T) {

@@ -200,7 +200,7 @@ func TestBearerTokens(t *testing.T) {
 		t.Run("refusals", func(t *testing.T) {
 			// A cookie and a token together.
 			r := owner.Do("GET", "/api/me", nil, bearer(p.AccessToken))
-			if r.Status != http.StatusUnauthorized || r.Code(t) != "ambiguous_credentials" {
+			if r.Status != http.StatusBadRequest || r.Code(t) != "ambiguous_credentials" {
 				t.Errorf("cookie and token: %d %s", r.Status, r.Body)
 			}
 			for _, tok := range []string{"", "x", p.RefreshToken, "tka_" + uuid.NewString()} {

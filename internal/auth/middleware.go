@@ -17,8 +17,8 @@ var ErrUnauthenticated = problem.New(http.StatusUnauthorized, "unauthenticated",
 var ErrInvalidToken = problem.New(http.StatusUnauthorized, "invalid_token", "The bearer token is not valid.")
 
 // ErrAmbiguousCredentials means the request carried a session cookie and
-// a bearer token: it is judged by neither, and authenticated as nobody.
-var ErrAmbiguousCredentials = problem.New(http.StatusUnauthorized, "ambiguous_credentials",
+// a bearer token (an access token or an API key): it is judged by neither.
+var ErrAmbiguousCredentials = problem.New(http.StatusBadRequest, "ambiguous_credentials",
 	"Send a session cookie or an Authorization: Bearer token, not both.")
 
 // Sessions is the part of the session layer the middleware needs.
@@ -60,7 +60,7 @@ func NewMiddleware(sessions Sessions, keys Keys, writeErr ErrorWriter) *Middlewa
 //
 // A request with a Bearer token is judged by the token alone: an invalid
 // one is 401 invalid_token, never an anonymous request, and one that also
-// carries a session cookie is 401 ambiguous_credentials (a cookie a
+// carries a session cookie is 400 ambiguous_credentials (a cookie a
 // browser attached must not lend its authority to a token, or the other
 // way round). Other Authorization schemes (Basic auth of a proxy in front)
 // are not ours and are ignored. A session store failure is returned as

@@ -58,7 +58,7 @@ func TestAuthenticate(t *testing.T) {
 		{"an invalid bearer token is judged alone", sessions{s: session.Session{ID: sid, UserID: user}}, "Bearer x", false, false, 401, uuid.Nil},
 		{"a valid access token", sessions{err: session.ErrNoSession, grants: grants}, "Bearer good", false, true, 200, user},
 		{"the scheme is case-insensitive", sessions{err: session.ErrNoSession, grants: grants}, "bearer good", false, true, 200, user},
-		{"a cookie and a bearer token", sessions{s: session.Session{ID: sid, UserID: user}, grants: grants}, "Bearer good", true, false, 401, uuid.Nil},
+		{"a cookie and a bearer token", sessions{s: session.Session{ID: sid, UserID: user}, grants: grants}, "Bearer good", true, false, 400, uuid.Nil},
 		{"a token store outage fails closed", sessions{tokenErr: outage}, "Bearer good", false, false, 503, uuid.Nil},
 		{"other schemes are ignored", sessions{s: session.Session{ID: sid, UserID: user}}, "Basic eDp5", false, true, 200, user},
 	}
@@ -67,8 +67,10 @@ func TestAuthenticate(t *testing.T) {
 			var got auth.Principal
 			writeErr := func(w http.ResponseWriter, r *http.Request, err error) {
 				switch {
-				case errors.Is(err, auth.ErrUnauthenticated), errors.Is(err, auth.ErrInvalidToken), errors.Is(err, auth.ErrAmbiguousCredentials):
+				case errors.Is(err, auth.ErrUnauthenticated), errors.Is(err, auth.ErrInvalidToken):
 					w.WriteHeader(http.StatusUnauthorized)
+				case errors.Is(err, auth.ErrAmbiguousCredentials):
+					w.WriteHeader(http.StatusBadRequest)
 				default:
 					w.WriteHeader(http.StatusServiceUnavailable)
 				}
