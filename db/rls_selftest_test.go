@@ -104,6 +104,9 @@ func TestRLSAuditCatchesViolations(t *testing.T) {
 			WITH CHECK (tenant_id = app.current_tenant_id())`, want: []string{
 			parent + ": policy zz_rls_probe_parent_tenant treats an unset tenant as all tenants (IS NULL) (drop the IS NULL branch: an unset tenant must see nothing)",
 		}},
+		{name: "a credential hash tenants can read", ddl: `ALTER TABLE zz_rls_probe_parent ADD COLUMN token_hash bytea`, want: []string{
+			parent + ": the tenant role can read token_hash (grant SELECT on the other columns only: GRANT SELECT (…) ON " + parent + " TO tenantkit_tenant)",
+		}},
 		{name: "foreign key to tenants that does not cascade", ddl: `ALTER TABLE zz_rls_probe_child DROP CONSTRAINT zz_rls_probe_child_tenant_id_fkey;
 			ALTER TABLE zz_rls_probe_child ADD CONSTRAINT zz_rls_probe_child_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants (id)`, want: []string{
 			child + ": foreign key zz_rls_probe_child_tenant_id_fkey to tenants does not cascade: deleting a tenant fails while it has rows here (tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE)",

@@ -217,7 +217,10 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
 				                             WHERE has_table_privilege('tenantkit_tenant', oid, p) ORDER BY i), ', ') AS changes,
 				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
-				                             WHERE NOT has_table_privilege('tenantkit_tenant', oid, p) ORDER BY i), ', ') AS missing,
+				                             -- SELECT of some columns is reading it (a
+				                             -- credential's hash stays out of reach).
+				                             WHERE NOT CASE p WHEN 'SELECT' THEN has_any_column_privilege('tenantkit_tenant', oid, p)
+				                                              ELSE has_table_privilege('tenantkit_tenant', oid, p) END ORDER BY i), ', ') AS missing,
 				       array_to_string(ARRAY(SELECT p FROM unnest(ARRAY['INSERT', 'UPDATE', 'DELETE']) WITH ORDINALITY u(p, i)
 				                             WHERE has_table_privilege('tenantkit_tenant', oid, p) ORDER BY i), ', ') AS writes
 				FROM tenant_tables)
@@ -266,6 +269,16 @@ func auditCatalog(ctx context.Context, q pgx.Tx, runtimeRole string) ([]violatio
 			WHERE con.contype = 'f' AND con.conparentid = 0
 			  AND NOT EXISTS (SELECT FROM generate_subscripts(con.conkey, 1) k
 			                  WHERE con.conkey[k] = t.tenant_attnum AND con.confkey[k] = ra.attnum)`, nil},
+		// A credential's hash (a link's, a key's) is out of the tenant
+		// role's reach: SQL injected into a tenant transaction can neither
+		// read one nor try one.
+		{"credential hashes are unreadable to tenants", `WITH ` + tenantTables + `
+			SELECT t.name, format('the tenant role can read %I', a.attname),
+			       format('grant SELECT on the other columns only: GRANT SELECT (…) ON %s TO tenantkit_tenant', t.name)
+			FROM tenant_tables t
+			JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+			WHERE (a.attname LIKE '%hash%' OR a.attname LIKE '%secret%')
+			  AND has_column_privilege('tenantkit_tenant', t.oid, a.attnum, 'SELECT')`, nil},
 		// DELETE /api/tenant deletes a tenant with every row of it, by the
 		// cascade of each tenant table's foreign key to tenants: a table
 		// without one would make the deletion fail, or leave rows behind.

@@ -41,7 +41,9 @@ CREATE POLICY invitations_tenant ON invitations
 CREATE POLICY invitations_identity ON invitations TO tenantkit_app USING (true) WITH CHECK (true);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON invitations TO tenantkit_app;
-GRANT SELECT ON invitations TO tenantkit_tenant;
+-- Never the token's hash: SQL injected into a tenant transaction cannot
+-- read (or try) a link.
+GRANT SELECT (tenant_id, id, email, role, invited_by, created_at, expires_at) ON invitations TO tenantkit_tenant;
 COMMENT ON TABLE invitations IS 'tenantkit:readonly identity owns invitations; tenant transactions only read them';
 
 -- Identity records invitation.* events too (created, revoked, declined).

@@ -284,6 +284,12 @@ CREATE TABLE public.api_keys (
 ALTER TABLE ONLY public.api_keys FORCE ROW LEVEL SECURITY;
 
 --
+-- Name: TABLE api_keys; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.api_keys IS 'tenantkit:readonly the session layer writes API keys; tenant transactions list them, without their hashes';
+
+--
 -- Name: audit_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1100,16 +1106,10 @@ ALTER TABLE ONLY public.security_events
 ALTER TABLE public.api_keys ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: api_keys api_keys_auth_read; Type: POLICY; Schema: public; Owner: -
+-- Name: api_keys api_keys_session; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY api_keys_auth_read ON public.api_keys FOR SELECT TO tenantkit_app USING (true);
-
---
--- Name: api_keys api_keys_auth_touch; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY api_keys_auth_touch ON public.api_keys FOR UPDATE TO tenantkit_app USING (true) WITH CHECK (true);
+CREATE POLICY api_keys_session ON public.api_keys TO tenantkit_app USING (true) WITH CHECK (true);
 
 --
 -- Name: api_keys api_keys_tenant; Type: POLICY; Schema: public; Owner: -
@@ -1127,7 +1127,7 @@ ALTER TABLE public.audit_events ENABLE ROW LEVEL SECURITY;
 -- Name: audit_events audit_events_identity; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK ((action ~ '^(member|tenant|invitation)\.'::text));
+CREATE POLICY audit_events_identity ON public.audit_events FOR INSERT TO tenantkit_app WITH CHECK ((action ~ '^(member|tenant|invitation|api_key)\.'::text));
 
 --
 -- Name: audit_events audit_events_tenant; Type: POLICY; Schema: public; Owner: -
@@ -1406,14 +1406,56 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_tokens TO tenantkit_ap
 -- Name: TABLE api_keys; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.api_keys TO tenantkit_tenant;
-GRANT SELECT ON TABLE public.api_keys TO tenantkit_app;
+GRANT SELECT,INSERT,DELETE ON TABLE public.api_keys TO tenantkit_app;
+
+--
+-- Name: COLUMN api_keys.tenant_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(name) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.role; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(role) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.created_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_by) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.api_keys TO tenantkit_tenant;
 
 --
 -- Name: COLUMN api_keys.last_used_at; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT UPDATE(last_used_at) ON TABLE public.api_keys TO tenantkit_app;
+GRANT SELECT(last_used_at) ON TABLE public.api_keys TO tenantkit_tenant;
+
+--
+-- Name: COLUMN api_keys.expires_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(expires_at) ON TABLE public.api_keys TO tenantkit_tenant;
 
 --
 -- Name: TABLE audit_events; Type: ACL; Schema: public; Owner: -
@@ -1427,7 +1469,48 @@ GRANT INSERT ON TABLE public.audit_events TO tenantkit_app;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.invitations TO tenantkit_app;
-GRANT SELECT ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.tenant_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(tenant_id) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.email; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(email) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.role; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(role) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.invited_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(invited_by) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.invitations TO tenantkit_tenant;
+
+--
+-- Name: COLUMN invitations.expires_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(expires_at) ON TABLE public.invitations TO tenantkit_tenant;
 
 --
 -- Name: TABLE memberships; Type: ACL; Schema: public; Owner: -

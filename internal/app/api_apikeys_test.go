@@ -119,6 +119,27 @@ func TestAPIKeys(t *testing.T) {
 			map[string]any{"name": "past", "role": "viewer", "expires_at": time.Now().Add(-time.Hour).Format(time.RFC3339)}, in)
 	})
 
+	t.Run("a platform admin's opt-in lists keys, never mints or revokes them", func(t *testing.T) {
+		staff := e.Signup("staff")
+		if _, err := e.App.Identity.GrantPlatformAdmin(t.Context(), staff.Email); err != nil {
+			t.Fatal(err)
+		}
+		optIn := []apptest.Header{in, {Key: "X-Admin-Reason", Value: "ticket 42"}}
+		staff.Must(http.StatusOK, "GET", "/api/api-keys", nil, optIn...)
+		expectCode(t, staff.Client, 403, "forbidden", "POST", "/api/api-keys", map[string]string{"name": "backdoor", "role": "admin"}, optIn...)
+		expectCode(t, staff.Client, 403, "forbidden", "DELETE", "/api/api-keys/"+reader.APIKey.ID, nil, optIn...)
+		c.Must(http.StatusOK, "GET", "/api/projects", nil, bearer(reader.Key))
+	})
+
+	t.Run("at most 100 keys a tenant", func(t *testing.T) {
+		tn := owner.CreateTenant("Many keys")
+		if _, err := e.DB.Owner.Exec(t.Context(), `INSERT INTO api_keys (tenant_id, name, role, secret_hash)
+			SELECT $1, 'filler ' || g, 'viewer', sha256(g::text::bytea) FROM generate_series(1, 100) g`, tn.ID); err != nil {
+			t.Fatal(err)
+		}
+		expectCode(t, owner.Client, 409, "too_many_api_keys", "POST", "/api/api-keys", map[string]string{"name": "one more", "role": "viewer"}, apptest.InTenant(tn))
+	})
+
 	t.Run("revoked and expired keys", func(t *testing.T) {
 		k := createKey(t, admin, acme, "viewer", nil)
 		c.Must(http.StatusOK, "GET", "/api/projects", nil, bearer(k.Key))

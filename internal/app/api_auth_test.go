@@ -84,14 +84,14 @@ func TestUnauthenticatedRoutes(t *testing.T) {
 	if r := forged.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("forged cookie: %d, want 401", r.Status)
 	}
-	// Bearer tokens are not issued yet: any is refused, never ignored.
+	// An invalid bearer token is refused, never ignored.
 	if r := c.Do("GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "Bearer abc"}); r.Status != http.StatusUnauthorized || r.Code(t) != "invalid_token" {
 		t.Errorf("bearer: %d %s, want 401 invalid_token", r.Status, r.Body)
 	}
-	// A bearer token is judged alone, even next to a valid session cookie.
+	// A bearer token next to a valid session cookie: judged by neither.
 	u := e.Signup("bearer")
-	if r := u.Do("GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "bearer abc"}); r.Status != http.StatusUnauthorized {
-		t.Errorf("bearer with a cookie: %d, want 401", r.Status)
+	if r := u.Do("GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "bearer abc"}); r.Status != http.StatusBadRequest || r.Code(t) != "ambiguous_credentials" {
+		t.Errorf("bearer with a cookie: %d %s, want 400 ambiguous_credentials", r.Status, r.Body)
 	}
 	// Another scheme (a proxy's Basic auth) is not ours: the cookie decides.
 	u.Must(http.StatusOK, "GET", "/api/me", nil, apptest.Header{Key: "Authorization", Value: "Basic dXNlcjpwYXNz"})

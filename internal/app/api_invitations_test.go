@@ -196,6 +196,16 @@ func TestInvitations(t *testing.T) {
 		expectCode(t, existing.Client, 400, "invalid_token", "POST", "/api/invitations/accept", map[string]string{"token": token})
 	})
 
+	t.Run("accepting with a bearer token", func(t *testing.T) {
+		mobile := e.Signup("mobile")
+		_, token := invite(t, e, admin, acme, mobile.Email, "viewer")
+		p := signInTokens(t, e, mobile, "")
+		c := e.Client()
+		c.Must(http.StatusOK, "POST", "/api/invitations/accept", map[string]string{"token": token}, bearer(p.AccessToken))
+		// The token names the tenant; the membership is there.
+		c.Must(http.StatusOK, "GET", "/api/projects", nil, bearer(p.AccessToken), in)
+	})
+
 	t.Run("inviting again replaces; revoking and declining end it", func(t *testing.T) {
 		email := "twice-" + uuid.NewString()[:8] + "@example.com"
 		firstID, first := invite(t, e, admin, acme, email, "member")

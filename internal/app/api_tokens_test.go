@@ -236,6 +236,30 @@ func TestBearerTokens(t *testing.T) {
 			u.Must(http.StatusOK, "GET", "/api/me", nil) // the changing session stays
 		})
 
+		t.Run("sensitive changes and sign-out with a token", func(t *testing.T) {
+			u := e.Signup("mobile")
+			q := signInTokens(t, e, u, "")
+			// A token says nothing about how recent the sign-in was: the
+			// password is always asked for.
+			expectCode(t, c, 403, "reauth_required", "POST", "/api/me/password",
+				map[string]string{"new_password": "a newer long passphrase"}, bearer(q.AccessToken))
+			c.Must(http.StatusNoContent, "POST", "/api/me/password",
+				map[string]string{"current_password": apptest.Password, "new_password": "a newer long passphrase"}, bearer(q.AccessToken))
+			// Its own sign-in stays; the user's cookie session ended.
+			c.Must(http.StatusOK, "GET", "/api/me", nil, bearer(q.AccessToken))
+			if r := u.Do("GET", "/api/me", nil); r.Status != http.StatusUnauthorized {
+				t.Errorf("the cookie session after a password change by token: %d", r.Status)
+			}
+			// Signing out with the token ends its sign-in.
+			c.Must(http.StatusNoContent, "POST", "/api/auth/logout", nil, bearer(q.AccessToken))
+			if r := c.Do("GET", "/api/me", nil, bearer(q.AccessToken)); r.Status != http.StatusUnauthorized {
+				t.Errorf("the access token after sign-out: %d %s", r.Status, r.Body)
+			}
+			if r := refresh(e, q.RefreshToken); r.Status != http.StatusUnauthorized {
+				t.Errorf("the refresh token after sign-out: %d %s", r.Status, r.Body)
+			}
+		})
+
 		t.Run("disabling the user ends every token", func(t *testing.T) {
 			u := e.Signup("doomed")
 			q := signInTokens(t, e, u, "")

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/observe"
+	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 // SignupMode is how sign-up treats a new address.
@@ -166,8 +167,12 @@ func (s *Server) handleChangePassword() Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.sessions.Renew(r.Context()); err != nil {
-			return err
+		// A cookie moves to a new token; a token sign-in keeps its pair
+		// (its other sign-ins and sessions ended above).
+		if p, _ := auth.PrincipalFrom(r.Context()); p.Method == auth.MethodSession {
+			if err := s.sessions.Renew(r.Context()); err != nil {
+				return err
+			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -229,10 +234,19 @@ func (s *Server) handleConfirmEmail() Handler {
 // reauthenticate admits a sensitive change: password is the caller's
 // current password, checked (its failures count as failed logins to the
 // account), or nil, when the session's login must be within the re-auth
-// window. It returns the user and session ids.
+// window. It returns the user and session ids. A bearer-token caller
+// always sends the password: an access token says nothing about how long
+// ago its user signed in.
 func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, password *string) (uuid.UUID, uuid.UUID, error) {
-	sess, err := s.sessions.Current(r)
-	if err != nil {
+	var sess session.Session
+	if p, err := principal(r); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	} else if p.Method == auth.MethodAccessToken {
+		if password == nil {
+			return uuid.Nil, uuid.Nil, errReauthRequired
+		}
+		sess = session.Session{ID: p.SessionID, UserID: p.UserID}
+	} else if sess, err = s.sessions.Current(r); err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
 	if password == nil {

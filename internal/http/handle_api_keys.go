@@ -36,20 +36,35 @@ func toAPIKeyJSON(k session.APIKey) apiKeyJSON {
 // errKeyAboveCreator: an API key's role may not exceed its creator's.
 var errKeyAboveCreator = errorf(http.StatusForbidden, "forbidden", "An API key's role cannot be above your own.")
 
+// errAdminAccessCannotMintKeys: a platform admin's opt-in is one audited
+// request, not a lasting credential.
+var errAdminAccessCannotMintKeys = errorf(http.StatusForbidden, "forbidden",
+	"A platform admin's access to a tenant cannot create or revoke its API keys: a member must.")
+
 // keyManager is the member who manages the request's API keys: admin and
-// above, never an API key itself.
+// above; never an API key itself, nor a platform admin's opt-in.
 func keyManager(r *http.Request) (tenancy.Scope, error) {
-	scope, ok := tenancy.FromContext(r.Context())
-	if !ok {
-		return tenancy.Scope{}, tenancy.ErrNoTenant
-	}
 	if err := tenancy.Require(r.Context(), tenancy.PermManageAPIKeys); err != nil {
 		return tenancy.Scope{}, err
+	}
+	scope, ok := tenancy.FromContext(r.Context()) // after Require: the check has run
+	if !ok {
+		return tenancy.Scope{}, tenancy.ErrNoTenant
 	}
 	if scope.APIKeyID != uuid.Nil {
 		return tenancy.Scope{}, errKeyCannotManage
 	}
 	return scope, nil
+}
+
+// keyChange is the member's key change, for its audit event; a platform
+// admin's opt-in may list keys, never change them.
+func keyChange(r *http.Request, scope tenancy.Scope) (session.KeyChange, error) {
+	if scope.AdminAccess {
+		return session.KeyChange{}, errAdminAccessCannotMintKeys
+	}
+	o := identity.OriginFrom(r.Context())
+	return session.KeyChange{TenantID: scope.TenantID, UserID: scope.UserID, RequestID: o.RequestID, IP: o.IP}, nil
 }
 
 // handleCreateAPIKey creates an API key of the current tenant: admin and
@@ -81,12 +96,12 @@ func (s *Server) handleCreateAPIKey() Handler {
 		if req.Role.Outranks(mine) {
 			return errKeyAboveCreator
 		}
-		k, token, err := s.apiKeys.Create(r.Context(), tenancy.DB(r.Context()), scope.TenantID, scope.UserID, req.Name, string(req.Role), req.ExpiresAt)
+		change, err := keyChange(r, scope)
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Audit(r.Context(), "api_key.created", k.ID.String(),
-			map[string]any{"name": k.Name, "role": k.Role, "expires_at": k.ExpiresAt}); err != nil {
+		k, token, err := s.apiKeys.Create(r.Context(), change, req.Name, string(req.Role), req.ExpiresAt)
+		if err != nil {
 			return err
 		}
 		return Respond(w, http.StatusCreated, response{APIKey: toAPIKeyJSON(k), Key: token})
@@ -127,11 +142,11 @@ func (s *Server) handleRevokeAPIKey() Handler {
 		if err != nil {
 			return err
 		}
-		k, err := s.apiKeys.Revoke(r.Context(), tenancy.DB(r.Context()), scope.TenantID, id)
+		change, err := keyChange(r, scope)
 		if err != nil {
 			return err
 		}
-		if err := tenancy.Audit(r.Context(), "api_key.revoked", id.String(), map[string]any{"name": k.Name, "role": k.Role}); err != nil {
+		if err := s.apiKeys.Revoke(r.Context(), change, id); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/session"
 )
 
 type userJSON struct {
@@ -115,10 +117,15 @@ func (s *Server) handleLogin() Handler {
 func (s *Server) handleLogout() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, signedIn := auth.PrincipalFrom(r.Context())
-		if err := s.sessions.Logout(r.Context()); err != nil {
+		if signedIn && p.Method == auth.MethodAccessToken {
+			// A token client's sign-out ends its token family.
+			if err := s.sessions.Revoke(r.Context(), p.UserID, p.SessionID); err != nil && !errors.Is(err, session.ErrNotFound) {
+				return err
+			}
+		} else if err := s.sessions.Logout(r.Context()); err != nil {
 			return err
 		}
-		if signedIn && p.Method == auth.MethodSession { // tokens end with POST /api/auth/revoke
+		if signedIn && p.Method != auth.MethodAPIKey {
 			s.securityEvent(r, p.UserID, identity.EventLogout)
 		}
 		w.WriteHeader(http.StatusNoContent)

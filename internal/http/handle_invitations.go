@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
@@ -146,8 +147,12 @@ func (s *Server) handleAcceptInvitation() Handler {
 		if err != nil {
 			return err
 		}
-		if err := s.sessions.SwitchTenant(r.Context(), tr.Tenant.ID); err != nil {
-			return err
+		// A cookie session moves to the tenant; a token client names it
+		// (X-Tenant) from now on. The membership is committed either way.
+		if p.Method == auth.MethodSession {
+			if err := s.sessions.SwitchTenant(r.Context(), tr.Tenant.ID); err != nil {
+				return err
+			}
 		}
 		return Respond(w, http.StatusOK, tenantRoleResponse{Tenant: toTenantJSON(tr.Tenant), Role: tr.Role})
 	}

@@ -82,6 +82,15 @@ func (s *Service) Invite(ctx context.Context, actor Actor, tenantID uuid.UUID, e
 		if member {
 			return ErrAlreadyMember
 		}
+		// Replacing a pending invitation ends it: only someone who could
+		// revoke it may (an admin cannot replace an owner's invitation).
+		pending, err := q.GetPendingInvitationRole(ctx, identitydb.GetPendingInvitationRoleParams{TenantID: tenantID, Email: email})
+		switch {
+		case err == nil && !mayManage(actorRole, "", Role(pending)):
+			return ErrRoleForbidden
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("find pending invitation: %w", err)
+		}
 		inviter, err := q.GetUserByID(ctx, actor.UserID)
 		if err != nil {
 			return fmt.Errorf("get inviter: %w", err)
@@ -164,6 +173,19 @@ func (s *Service) DeclineInvitation(ctx context.Context, token string) error {
 		return ErrTokenInvalid
 	}
 	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+		// The tenant first, then the invitation, as everywhere (see join).
+		peek, err := q.PeekInvitation(ctx, hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrTokenInvalid
+		}
+		if err != nil {
+			return fmt.Errorf("find invitation: %w", err)
+		}
+		if _, err := q.LockTenant(ctx, peek.TenantID); errors.Is(err, pgx.ErrNoRows) {
+			return ErrTokenInvalid
+		} else if err != nil {
+			return fmt.Errorf("lock tenant: %w", err)
+		}
 		inv, err := q.ConsumeInvitation(ctx, hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrTokenInvalid
@@ -295,21 +317,30 @@ func (s *Service) SignUpWithInvitation(ctx context.Context, token, password, nam
 // tenant with its role (a member already keeps theirs), recording
 // member.joined, in q's transaction.
 func (s *Service) join(ctx context.Context, q *identitydb.Queries, actor Actor, hash []byte) (TenantRole, error) {
-	inv, err := q.ConsumeInvitation(ctx, hash)
+	peek, err := q.PeekInvitation(ctx, hash)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return TenantRole{}, ErrTokenInvalid // spent or revoked meanwhile
+		return TenantRole{}, ErrTokenInvalid
 	}
 	if err != nil {
-		return TenantRole{}, fmt.Errorf("spend invitation: %w", err)
+		return TenantRole{}, fmt.Errorf("find invitation: %w", err)
 	}
-	// The tenant's lock orders this after a concurrent removal or
-	// deletion, as every membership change.
-	t, err := q.LockTenant(ctx, inv.TenantID)
+	// The tenant first, then the invitation, in the order every other
+	// change of a tenant's invitations and members takes its locks (no
+	// deadlock with a re-invitation, a revocation or a deletion); the lock
+	// orders this after a concurrent removal or deletion.
+	t, err := q.LockTenant(ctx, peek.TenantID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return TenantRole{}, ErrTokenInvalid // the tenant is gone
 	}
 	if err != nil {
 		return TenantRole{}, fmt.Errorf("lock tenant: %w", err)
+	}
+	inv, err := q.ConsumeInvitation(ctx, hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return TenantRole{}, ErrTokenInvalid // spent, revoked or replaced meanwhile
+	}
+	if err != nil {
+		return TenantRole{}, fmt.Errorf("spend invitation: %w", err)
 	}
 	role, err := q.GetMemberRole(ctx, identitydb.GetMemberRoleParams{TenantID: inv.TenantID, UserID: actor.UserID})
 	switch {

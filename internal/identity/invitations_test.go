@@ -359,3 +359,29 @@ func TestDeleteTenant(t *testing.T) {
 		t.Errorf("no such tenant: %v", err)
 	}
 }
+
+// TestReinviteNeedsRevokeRights (review of issue 10): replacing a pending
+// invitation ends it, so an admin cannot replace an owner's invitation to
+// an admin role; an owner can.
+func TestReinviteNeedsRevokeRights(t *testing.T) {
+	s, _ := newLifecycleService(t)
+	ctx := t.Context()
+	owner, admin := signUp(t, s), signUp(t, s)
+	tn := createTenant(t, s, owner.ID)
+	if err := s.AddMember(ctx, tn.ID, admin.ID, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	email := uniqueEmail()
+	if _, err := s.Invite(ctx, Actor{UserID: owner.ID}, tn.ID, email, RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Invite(ctx, Actor{UserID: admin.ID}, tn.ID, email, RoleMember); !errors.Is(err, ErrRoleForbidden) {
+		t.Errorf("an admin replaces an owner's admin invitation: %v, want ErrRoleForbidden", err)
+	}
+	if inv, err := s.Invite(ctx, Actor{UserID: owner.ID}, tn.ID, email, RoleMember); err != nil || inv.Role != RoleMember {
+		t.Errorf("the owner replaces it: %+v, %v", inv, err)
+	}
+	if _, err := s.Invite(ctx, Actor{UserID: admin.ID}, tn.ID, email, RoleViewer); err != nil {
+		t.Errorf("an admin replaces a member invitation: %v", err)
+	}
+}

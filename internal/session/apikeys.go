@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +35,10 @@ import (
 // the SHA-256 of the 32-byte secret is stored, and compared in constant
 // time. Keys live in Postgres whatever the session store is: they are
 // long-lived credentials an admin lists and revokes. Request auth reads a
-// key once per request (APIKeys.Lookup); a tenant transaction creates,
-// lists and deletes its own tenant's under RLS.
+// key once per request (APIKeys.Lookup); a tenant transaction lists its
+// own tenant's under RLS (List) and authorises creating and revoking them,
+// which happen on the runtime pool (Create, Revoke): the tenant role can
+// neither read a hash nor write a key.
 
 // APIKeyPrefix starts every API key.
 const APIKeyPrefix = "tk_"
@@ -79,8 +82,8 @@ type APIKeyGrant struct {
 	CreatedBy uuid.UUID
 }
 
-// DBTX is what the tenant-scoped methods run on: the request's tenant
-// transaction (tenancy.DB).
+// DBTX is what List runs on: the request's tenant transaction
+// (tenancy.DB).
 type DBTX interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
@@ -172,12 +175,32 @@ func (k *APIKeys) touch(ctx context.Context, tenantID, id uuid.UUID) {
 	}()
 }
 
-// Create makes an API key of tenantID named name with role (admin, member
-// or viewer), created by createdBy, expiring at expiresAt (nil: never), in
-// db, the tenant's transaction. It returns the key and the token, which
-// is shown once and stored nowhere. Whether createdBy may give role is the
-// caller's to check. validation.Errors for a bad name, role or expiry.
-func (k *APIKeys) Create(ctx context.Context, db DBTX, tenantID, createdBy uuid.UUID, name, role string, expiresAt *time.Time) (APIKey, string, error) {
+// KeyChange is who creates or revokes an API key, for its audit event: a
+// member of TenantID whose tenant transaction has authorised the change.
+type KeyChange struct {
+	TenantID  uuid.UUID
+	UserID    uuid.UUID
+	RequestID string
+	IP        string
+}
+
+// MaxAPIKeysPerTenant bounds a tenant's keys, so that its admins always
+// see every one of them in one listing.
+const MaxAPIKeysPerTenant = 100
+
+// ErrTooManyAPIKeys: the tenant has MaxAPIKeysPerTenant keys already.
+var ErrTooManyAPIKeys = problem.New(http.StatusConflict, "too_many_api_keys",
+	"This tenant has as many API keys as it may have: revoke one first.")
+
+// Create makes an API key of c.TenantID named name with role (admin,
+// member or viewer), created by c.UserID, expiring at expiresAt (nil:
+// never), and records api_key.created, in one transaction on the runtime
+// pool: the tenant role may not write keys (see the migration). Whether
+// c.UserID may create it is the caller's to have checked, in the tenant's
+// transaction. It returns the key and the token, which is shown once and
+// stored nowhere; validation.Errors for a bad name, role or expiry,
+// ErrTooManyAPIKeys.
+func (k *APIKeys) Create(ctx context.Context, c KeyChange, name, role string, expiresAt *time.Time) (APIKey, string, error) {
 	var problems validation.Errors
 	name, problem := validation.CleanText(name, maxAPIKeyName)
 	if problem != "" {
@@ -200,17 +223,66 @@ func (k *APIKeys) Create(ctx context.Context, db DBTX, tenantID, createdBy uuid.
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret) // never fails (crypto/rand)
 	sum := sha256.Sum256(secret)
-	created, err := sessiondb.New(db).CreateAPIKey(ctx, sessiondb.CreateAPIKeyParams{
-		TenantID: tenantID, ID: id, Name: name, Role: role, SecretHash: sum[:],
-		CreatedBy: uuid.NullUUID{UUID: createdBy, Valid: createdBy != uuid.Nil}, ExpiresAt: expiresAt,
+	key := APIKey{ID: id, TenantID: c.TenantID, Name: name, Role: role, CreatedBy: c.UserID, ExpiresAt: expiresAt}
+	err := pgx.BeginTxFunc(ctx, k.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		q := sessiondb.New(tx)
+		n, err := q.CountAPIKeys(ctx, c.TenantID)
+		if err != nil {
+			return err
+		}
+		if n >= MaxAPIKeysPerTenant {
+			return ErrTooManyAPIKeys
+		}
+		key.CreatedAt, err = q.CreateAPIKey(ctx, sessiondb.CreateAPIKeyParams{
+			TenantID: c.TenantID, ID: id, Name: name, Role: role, SecretHash: sum[:],
+			CreatedBy: uuid.NullUUID{UUID: c.UserID, Valid: c.UserID != uuid.Nil}, ExpiresAt: expiresAt,
+		})
+		if err != nil {
+			return err
+		}
+		return recordKeyEvent(ctx, q, c, "api_key.created", id, map[string]any{"name": name, "role": role, "expires_at": expiresAt})
 	})
 	if err != nil {
 		return APIKey{}, "", fmt.Errorf("create API key: %w", err)
 	}
 	token := APIKeyPrefix + hex.EncodeToString(id[:]) + "_" + base64.RawURLEncoding.EncodeToString(secret)
-	return APIKey{
-		ID: id, TenantID: tenantID, Name: name, Role: role, CreatedBy: createdBy, CreatedAt: created, ExpiresAt: expiresAt,
-	}, token, nil
+	return key, token, nil
+}
+
+// Revoke deletes c.TenantID's key id and records api_key.revoked, in one
+// transaction on the runtime pool, once the tenant's transaction has
+// authorised it: the key's next request is 401. ErrAPIKeyNotFound when
+// the tenant has no such key.
+func (k *APIKeys) Revoke(ctx context.Context, c KeyChange, id uuid.UUID) error {
+	err := pgx.BeginTxFunc(ctx, k.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		q := sessiondb.New(tx)
+		row, err := q.DeleteAPIKey(ctx, sessiondb.DeleteAPIKeyParams{TenantID: c.TenantID, ID: id})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrAPIKeyNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return recordKeyEvent(ctx, q, c, "api_key.revoked", id, map[string]any{"name": row.Name, "role": row.Role})
+	})
+	if err != nil {
+		return fmt.Errorf("revoke API key %s: %w", id, err)
+	}
+	return nil
+}
+
+// recordKeyEvent writes a key's event into its tenant's audit log, in the
+// transaction of the change.
+func recordKeyEvent(ctx context.Context, q *sessiondb.Queries, c KeyChange, action string, id uuid.UUID, detail map[string]any) error {
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	return q.RecordAPIKeyEvent(ctx, sessiondb.RecordAPIKeyEventParams{
+		TenantID: c.TenantID, Actor: uuid.NullUUID{UUID: c.UserID, Valid: c.UserID != uuid.Nil},
+		Action: action, Target: id.String(), Detail: b,
+		RequestID: validation.Truncate(c.RequestID, 200), Ip: validation.Truncate(c.IP, 64),
+	})
 }
 
 // List returns tenantID's keys, newest first, from db, the tenant's
@@ -228,18 +300,4 @@ func (k *APIKeys) List(ctx context.Context, db DBTX, tenantID uuid.UUID) ([]APIK
 		}
 	}
 	return out, nil
-}
-
-// Revoke deletes tenantID's key id in db, the tenant's transaction: the
-// key's next request is 401. It returns the key's name and role, or
-// ErrAPIKeyNotFound.
-func (k *APIKeys) Revoke(ctx context.Context, db DBTX, tenantID, id uuid.UUID) (APIKey, error) {
-	row, err := sessiondb.New(db).DeleteAPIKey(ctx, sessiondb.DeleteAPIKeyParams{TenantID: tenantID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return APIKey{}, ErrAPIKeyNotFound
-	}
-	if err != nil {
-		return APIKey{}, fmt.Errorf("revoke API key: %w", err)
-	}
-	return APIKey{ID: id, TenantID: tenantID, Name: row.Name, Role: row.Role}, nil
 }

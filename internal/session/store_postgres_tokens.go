@@ -13,7 +13,7 @@ import (
 
 // The Postgres store keeps token families in token_families, the refresh
 // tokens each has issued in refresh_tokens and its access tokens in
-// access_tokens (db/migrations/00015_token_families.sql); deleting a family
+// access_tokens (db/migrations/00014_token_families.sql); deleting a family
 // deletes its tokens (ON DELETE CASCADE). Every operation is one statement,
 // except RefreshFamily when the token is not current (two; see there).
 

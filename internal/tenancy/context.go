@@ -29,6 +29,11 @@ type Scope struct {
 	// deleted), whom the rows it creates name. Audit events name the key
 	// and no user.
 	APIKeyID uuid.UUID
+	// AdminAccess is true, once the transaction has opened, when the user
+	// is a platform admin who is no member and acts through RunAsAdmin's
+	// opt-in: a per-request access, which must not mint lasting ones (API
+	// keys).
+	AdminAccess bool
 }
 
 type scopeKey struct{}

@@ -84,6 +84,7 @@ func (s *scoped) scanRole(ctx context.Context, row pgx.Row) (identity.Role, erro
 	role, adminAccess, err := s.m.members.ScanAdminRole(ctx, s.scope.UserID, row)
 	if err == nil && adminAccess {
 		s.audit = append(s.audit, s.admin.event)
+		s.scope.AdminAccess = true
 	}
 	return role, err
 }

@@ -18,6 +18,13 @@ SELECT EXISTS (
     WHERE m.tenant_id = @tenant_id AND lower(u.email) = lower(@email)
 );
 
+-- name: GetPendingInvitationRole :one
+-- The role of the address's invitation to the tenant, expired or not (it
+-- is replaced all the same), locked until the transaction ends.
+SELECT role FROM invitations
+WHERE tenant_id = @tenant_id AND lower(email) = lower(@email)
+FOR UPDATE;
+
 -- name: ListInvitations :many
 -- The tenant's pending invitations, newest first. Run in a tenant
 -- transaction: RLS shows the current tenant's only.

@@ -13,8 +13,11 @@ SET last_used_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
+-- name: CountAPIKeys :one
+SELECT count(*)::int FROM api_keys WHERE tenant_id = @tenant_id;
+
 -- name: CreateAPIKey :one
--- In the tenant's transaction.
+-- On the runtime pool, once the tenant transaction has authorised it.
 INSERT INTO api_keys (tenant_id, id, name, role, secret_hash, created_by, expires_at)
 VALUES (@tenant_id, @id, @name, @role, @secret_hash, @created_by, sqlc.narg(expires_at))
 RETURNING created_at;
@@ -28,7 +31,13 @@ ORDER BY created_at DESC, id DESC
 LIMIT @max_rows;
 
 -- name: DeleteAPIKey :one
--- In the tenant's transaction.
+-- On the runtime pool, once the tenant transaction has authorised it.
 DELETE FROM api_keys
 WHERE tenant_id = @tenant_id AND id = @id
 RETURNING name, role;
+
+-- name: RecordAPIKeyEvent :exec
+-- api_key.created and api_key.revoked, in the transaction of the change
+-- (the runtime role may insert these actions, and read no event).
+INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip)
+VALUES (@tenant_id, @actor, @action, @target, @detail, @request_id, @ip);

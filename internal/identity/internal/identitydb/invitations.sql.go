@@ -86,6 +86,26 @@ func (q *Queries) DeleteInvitation(ctx context.Context, arg DeleteInvitationPara
 	return i, err
 }
 
+const getPendingInvitationRole = `-- name: GetPendingInvitationRole :one
+SELECT role FROM invitations
+WHERE tenant_id = $1 AND lower(email) = lower($2)
+FOR UPDATE
+`
+
+type GetPendingInvitationRoleParams struct {
+	TenantID uuid.UUID
+	Email    string
+}
+
+// The role of the address's invitation to the tenant, expired or not (it
+// is replaced all the same), locked until the transaction ends.
+func (q *Queries) GetPendingInvitationRole(ctx context.Context, arg GetPendingInvitationRoleParams) (string, error) {
+	row := q.db.QueryRow(ctx, getPendingInvitationRole, arg.TenantID, arg.Email)
+	var role string
+	err := row.Scan(&role)
+	return role, err
+}
+
 const isMemberByEmail = `-- name: IsMemberByEmail :one
 SELECT EXISTS (
     SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id

@@ -12,6 +12,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const countAPIKeys = `-- name: CountAPIKeys :one
+SELECT count(*)::int FROM api_keys WHERE tenant_id = $1
+`
+
+func (q *Queries) CountAPIKeys(ctx context.Context, tenantID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countAPIKeys, tenantID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createAPIKey = `-- name: CreateAPIKey :one
 INSERT INTO api_keys (tenant_id, id, name, role, secret_hash, created_by, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -28,7 +39,7 @@ type CreateAPIKeyParams struct {
 	ExpiresAt  *time.Time
 }
 
-// In the tenant's transaction.
+// On the runtime pool, once the tenant transaction has authorised it.
 func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (time.Time, error) {
 	row := q.db.QueryRow(ctx, createAPIKey,
 		arg.TenantID,
@@ -60,7 +71,7 @@ type DeleteAPIKeyRow struct {
 	Role string
 }
 
-// In the tenant's transaction.
+// On the runtime pool, once the tenant transaction has authorised it.
 func (q *Queries) DeleteAPIKey(ctx context.Context, arg DeleteAPIKeyParams) (DeleteAPIKeyRow, error) {
 	row := q.db.QueryRow(ctx, deleteAPIKey, arg.TenantID, arg.ID)
 	var i DeleteAPIKeyRow
@@ -150,6 +161,36 @@ func (q *Queries) LookupAPIKey(ctx context.Context, id uuid.UUID) (LookupAPIKeyR
 		&i.LastUsedAt,
 	)
 	return i, err
+}
+
+const recordAPIKeyEvent = `-- name: RecordAPIKeyEvent :exec
+INSERT INTO audit_events (tenant_id, actor, action, target, detail, request_id, ip)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type RecordAPIKeyEventParams struct {
+	TenantID  uuid.UUID
+	Actor     uuid.NullUUID
+	Action    string
+	Target    string
+	Detail    []byte
+	RequestID string
+	Ip        string
+}
+
+// api_key.created and api_key.revoked, in the transaction of the change
+// (the runtime role may insert these actions, and read no event).
+func (q *Queries) RecordAPIKeyEvent(ctx context.Context, arg RecordAPIKeyEventParams) error {
+	_, err := q.db.Exec(ctx, recordAPIKeyEvent,
+		arg.TenantID,
+		arg.Actor,
+		arg.Action,
+		arg.Target,
+		arg.Detail,
+		arg.RequestID,
+		arg.Ip,
+	)
+	return err
 }
 
 const touchAPIKey = `-- name: TouchAPIKey :exec

@@ -2,8 +2,11 @@
 -- session layer owns them: request auth looks a key up by its id on the
 -- runtime pool (one read per request, whatever SESSION_STORE is: keys are
 -- long-lived credentials an admin lists and revokes, so they live in
--- Postgres), and a tenant transaction creates, lists and deletes its own
--- tenant's, under RLS like any tenant table.
+-- Postgres). Creating and revoking a key happen on the runtime pool too,
+-- after the tenant transaction has authorised them, with their audit event
+-- in the same transaction; a tenant transaction only lists its own
+-- tenant's keys, under RLS, and never sees a hash: SQL injected into one
+-- can neither read a key's hash nor plant or widen a key.
 --
 -- A key is tk_<id>_<secret>: only the SHA-256 of the secret is stored, so
 -- a copy of this table opens nothing.
@@ -34,14 +37,15 @@ ALTER TABLE api_keys FORCE ROW LEVEL SECURITY;
 CREATE POLICY api_keys_tenant ON api_keys
     USING (tenant_id = (SELECT app.current_tenant_id()))
     WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
--- Request auth (the runtime group, never a tenant transaction) reads a key
--- by id and stamps its last use; it creates and deletes none.
-CREATE POLICY api_keys_auth_read ON api_keys FOR SELECT TO tenantkit_app USING (true);
-CREATE POLICY api_keys_auth_touch ON api_keys FOR UPDATE TO tenantkit_app USING (true) WITH CHECK (true);
+-- The session layer (the runtime group, never a tenant transaction) reads
+-- a key by id, stamps its last use, creates and revokes keys.
+CREATE POLICY api_keys_session ON api_keys TO tenantkit_app USING (true) WITH CHECK (true);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON api_keys TO tenantkit_tenant;
-GRANT SELECT ON api_keys TO tenantkit_app;
+GRANT SELECT, INSERT, DELETE ON api_keys TO tenantkit_app;
 GRANT UPDATE (last_used_at) ON api_keys TO tenantkit_app;
+-- Tenant transactions read their keys, never the hash.
+GRANT SELECT (tenant_id, id, name, role, created_by, created_at, last_used_at, expires_at) ON api_keys TO tenantkit_tenant;
+COMMENT ON TABLE api_keys IS 'tenantkit:readonly the session layer writes API keys; tenant transactions list them, without their hashes';
 
 -- A key's tenant transaction checks, in the pipeline that opens it, that
 -- the key still exists and has not expired (a revocation takes effect at
@@ -72,8 +76,16 @@ GRANT EXECUTE ON FUNCTION app.api_key_role(uuid) TO tenantkit_tenant;
 
 -- An API key's writes are recorded with no user as actor and the key's id.
 ALTER TABLE audit_events ADD COLUMN api_key_id uuid;
+-- The session layer records api_key.created and api_key.revoked in the
+-- transaction that makes the change, as identity records its own.
+DROP POLICY audit_events_identity ON audit_events;
+CREATE POLICY audit_events_identity ON audit_events FOR INSERT TO tenantkit_app
+    WITH CHECK (action ~ '^(member|tenant|invitation|api_key)\.');
 
 -- +goose Down
+DROP POLICY audit_events_identity ON audit_events;
+CREATE POLICY audit_events_identity ON audit_events FOR INSERT TO tenantkit_app
+    WITH CHECK (action ~ '^(member|tenant|invitation)\.');
 ALTER TABLE audit_events DROP COLUMN api_key_id;
 DROP FUNCTION app.api_key_role(uuid);
 DROP TABLE api_keys;
