@@ -260,6 +260,33 @@ func TestBearerTokens(t *testing.T) {
 			}
 		})
 
+		t.Run("at most 50 sign-ins a user", func(t *testing.T) {
+			u := e.Signup("busy")
+			first := signInTokens(t, e, u, "")
+			for range 50 {
+				signInTokens(t, e, u, "")
+			}
+			// The oldest ended; 50 remain.
+			if r := c.Do("GET", "/api/me", nil, bearer(first.AccessToken)); r.Status != http.StatusUnauthorized {
+				t.Errorf("the oldest sign-in past the cap: %d", r.Status)
+			}
+			var list struct {
+				Sessions []struct {
+					Kind string `json:"kind"`
+				} `json:"sessions"`
+			}
+			u.Must(http.StatusOK, "GET", "/api/me/sessions", nil).Decode(t, &list)
+			n := 0
+			for _, s := range list.Sessions {
+				if s.Kind == "token" {
+					n++
+				}
+			}
+			if n != 50 {
+				t.Errorf("%d token sign-ins listed, want 50", n)
+			}
+		})
+
 		t.Run("disabling the user ends every token", func(t *testing.T) {
 			u := e.Signup("doomed")
 			q := signInTokens(t, e, u, "")

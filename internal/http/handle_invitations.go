@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantkit/tenantkit/internal/auth"
 	"github.com/tenantkit/tenantkit/internal/identity"
+	"github.com/tenantkit/tenantkit/internal/observe"
 	"github.com/tenantkit/tenantkit/internal/tenancy"
 )
 
@@ -28,6 +29,10 @@ func toInvitationJSON(inv identity.Invitation) invitationJSON {
 	}
 	return j
 }
+
+// maxInvitationsPerTenantHour bounds the invitations one tenant mails in
+// an hour.
+const maxInvitationsPerTenantHour = 100
 
 // tenantRoleResponse is a tenant the caller has just joined, with their
 // role in it.
@@ -59,7 +64,11 @@ func (s *Server) handleInvite() Handler {
 		if err := Decode(r, &req); err != nil {
 			return err
 		}
-		if !s.mailBudget(req.Email) {
+		// Each address's hourly budget, and the tenant's: one admin cannot
+		// turn invitations (whose subject names their tenant) into a mailer.
+		n, err := s.limits.addressMails.add(counterKey("invitations", scope.TenantID.String()), 1)
+		if err != nil || n > maxInvitationsPerTenantHour || !s.mailBudget(req.Email) {
+			s.metrics.RateLimited(observe.LimitMailPerAddress)
 			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
 			return errRateLimited
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -156,7 +157,30 @@ func (m *Manager) IssueTokens(ctx context.Context, userID uuid.UUID, meta TokenM
 	if err := m.store.CreateFamily(ctx, f, hashOf(refresh), hashOf(access), accessExpiry); err != nil {
 		return TokenPair{}, fmt.Errorf("issue tokens: %w", err)
 	}
+	if err := m.capFamilies(ctx, userID, now); err != nil {
+		return TokenPair{}, fmt.Errorf("issue tokens: %w", err)
+	}
 	return TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresIn: accessExpiry.Sub(now)}, nil
+}
+
+// MaxTokenFamilies bounds a user's live token sign-ins: a new one beyond
+// it ends the oldest. So the work of listing and revoking a user's
+// sign-ins stays bounded, however often a client signs in.
+const MaxTokenFamilies = 50
+
+// capFamilies ends userID's oldest token families beyond MaxTokenFamilies.
+func (m *Manager) capFamilies(ctx context.Context, userID uuid.UUID, now time.Time) error {
+	fs, err := m.store.ListUserFamilies(ctx, userID, now)
+	if err != nil || len(fs) <= MaxTokenFamilies {
+		return err
+	}
+	slices.SortFunc(fs, func(a, b Family) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	for _, f := range fs[:len(fs)-MaxTokenFamilies] {
+		if _, err := m.store.DeleteUserFamily(ctx, userID, f.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Refresh trades a refresh token for the next pair of its family:
