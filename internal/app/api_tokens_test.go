@@ -118,6 +118,17 @@ func TestBearerTokens(t *testing.T) {
 			p = next
 		})
 
+		t.Run("a rotation keeps the previous access token, not older ones", func(t *testing.T) {
+			q := signInTokens(t, e, owner, "")
+			second := mustRefresh(t, e, q.RefreshToken)
+			third := mustRefresh(t, e, second.RefreshToken)
+			if r := c.Do("GET", "/api/me", nil, bearer(q.AccessToken)); r.Status != http.StatusUnauthorized {
+				t.Errorf("an access token two rotations old: %d", r.Status)
+			}
+			c.Must(http.StatusOK, "GET", "/api/me", nil, bearer(second.AccessToken))
+			c.Must(http.StatusOK, "GET", "/api/me", nil, bearer(third.AccessToken))
+		})
+
 		t.Run("reuse ends the sign-in", func(t *testing.T) {
 			q := signInTokens(t, e, owner, "")
 			second := mustRefresh(t, e, q.RefreshToken)

@@ -92,3 +92,54 @@ func BenchmarkRequest(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkThroughput (issue 11) runs requests from as many goroutines as
+// GOMAXPROCS through the in-process handler and reports req/s: GET /api/me
+// with a cookie, and a refresh (each goroutine rotating its own sign-in),
+// with both stores. The figure for the closing note: refresh beside me.
+func BenchmarkThroughput(b *testing.B) {
+	for _, store := range apptest.Stores() {
+		b.Run(store, func(b *testing.B) {
+			e := apptest.New(b, apptest.Options{Store: store, Configure: func(c *app.Config) {
+				c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil)) //nolint:sloglint // the encoding is part of the cost
+				c.RateLimits.AuthPerIP = 1 << 30                          // every request comes from one address here
+			}})
+			u := e.Signup("bench")
+			cookie := &http.Cookie{Name: session.DefaultCookieName, Value: u.SessionCookie()}
+			b.Run("me", func(b *testing.B) {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/api/me", nil)
+						req.AddCookie(cookie)
+						rec := httptest.NewRecorder()
+						e.App.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK {
+							b.Errorf("status %d", rec.Code)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			})
+			b.Run("refresh", func(b *testing.B) {
+				b.RunParallel(func(pb *testing.PB) {
+					current := signInTokens(b, e, u, "").RefreshToken
+					for pb.Next() {
+						body := `{"grant_type":"refresh_token","refresh_token":"` + current + `"}`
+						req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/api/auth/token", strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						rec := httptest.NewRecorder()
+						e.App.ServeHTTP(rec, req)
+						var next tokenPair
+						if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &next) != nil {
+							b.Errorf("status %d: %s", rec.Code, rec.Body)
+							return
+						}
+						current = next.RefreshToken
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			})
+		})
+	}
+}

@@ -45,7 +45,7 @@ func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 var createFamilyScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'uid', ARGV[1], 'tid', ARGV[2], 'cur', ARGV[3], 'prev', '', 'rot', '0',
-  'created', ARGV[5], 'seen', ARGV[5], 'idle', ARGV[6], 'exp', ARGV[7], 'ip', ARGV[8], 'ua', ARGV[9])
+  'created', ARGV[5], 'seen', ARGV[5], 'idle', ARGV[6], 'exp', ARGV[7], 'ip', ARGV[8], 'ua', ARGV[9], 'acc', ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[10])
 for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[6]) end
@@ -126,22 +126,23 @@ func parseAccessValue(v string) (AccessGrant, error) {
 // refreshScript is RefreshFamily (KEYS: family, refresh set, access hash).
 // ARGV: presented, next, access (hex hashes), now, grace start, idle
 // expiry, access expiry (ms). It answers {outcome, uid, tid, rotated at,
-// absolute expiry}. Expired access tokens are pruned on rotation, so the
-// access hash holds a handful at most.
+// absolute expiry}. A rotation keeps the family's current access token
+// (requests in flight with it still work) and drops older ones, so the
+// access hash holds two at most and a rotation is O(1) however often the
+// client refreshes.
 var refreshScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'uid', 'tid', 'cur', 'prev', 'rot', 'idle', 'exp')
+local f = redis.call('HMGET', KEYS[1], 'uid', 'tid', 'cur', 'prev', 'rot', 'idle', 'exp', 'acc')
 if not f[1] or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return {'none'} end
 local now, exp = tonumber(ARGV[4]), tonumber(f[7])
 local alive = now < tonumber(f[6]) and now < exp
 if alive and f[3] == ARGV[1] then
   local idle = math.min(tonumber(ARGV[6]), exp)
   local aexp = math.min(tonumber(ARGV[7]), exp)
-  redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', ARGV[1], 'rot', ARGV[4], 'seen', ARGV[4], 'idle', idle)
+  redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'prev', ARGV[1], 'rot', ARGV[4], 'seen', ARGV[4], 'idle', idle, 'acc', ARGV[3])
   redis.call('SADD', KEYS[2], ARGV[2])
-  local old = redis.call('HGETALL', KEYS[3])
-  for i = 1, #old, 2 do
-    if tonumber(string.match(old[i + 1], '^%d+')) <= now then redis.call('HDEL', KEYS[3], old[i]) end
-  end
+  local keep = f[8] and redis.call('HGET', KEYS[3], f[8])
+  redis.call('DEL', KEYS[3])
+  if keep and tonumber(string.match(keep, '^%d+')) > now then redis.call('HSET', KEYS[3], f[8], keep) end
   redis.call('HSET', KEYS[3], ARGV[3], aexp .. ' ' .. f[1] .. ' ' .. f[2])
   for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], idle) end
   return {'rotated', f[1], f[2], ARGV[4], f[7]}

@@ -233,6 +233,14 @@ WITH f AS (
 ), a AS (
     INSERT INTO access_tokens (token_hash, family_id, user_id, current_tenant, expires_at)
     SELECT $6::bytea, f.id, f.user_id, f.current_tenant, LEAST($7::timestamptz, f.expires_at) FROM f
+), d AS (
+    -- The family keeps its newest access token from before (requests in
+    -- flight with it still work) and the new one; older ones end, so a
+    -- family holds two at most, however often it is refreshed. (The
+    -- statement's snapshot does not see the insert above.)
+    DELETE FROM access_tokens
+    WHERE family_id = $4 AND EXISTS (SELECT FROM f)
+      AND token_hash <> (SELECT t.token_hash FROM access_tokens t WHERE t.family_id = $4 ORDER BY t.expires_at DESC, t.token_hash LIMIT 1)
 )
 SELECT f.user_id, f.current_tenant, f.expires_at FROM f
 `
@@ -256,7 +264,8 @@ type RotateRefreshTokenRow struct {
 // Rotates a live family whose current refresh token is @presented_hash:
 // the presented one becomes the previous, @next_hash the current, and the
 // new access token is stored; idle expiry moves to @idle_expires_at, never
-// beyond the absolute expiry. No row: the presented token is not the
+// beyond the absolute expiry; the family's access tokens older than its
+// newest end. No row: the presented token is not the
 // current one of a live family (SettleRefreshToken says what it is).
 // Concurrent rotations of one token serialise on the row: the loser
 // re-checks refresh_hash after the winner commits and updates nothing.
