@@ -229,6 +229,8 @@ func TestBearerTokens(t *testing.T) {
 			globex := other.CreateTenant("Globex")
 			expectCode(t, e.Client(), 404, "tenant_not_found", "POST", "/api/auth/token",
 				map[string]string{"grant_type": "password", "email": owner.Email, "password": apptest.Password, "tenant": globex.Slug})
+			// A token sign-in's tenant is not the session's to switch.
+			expectCode(t, c, 400, "invalid_request", "PUT", "/api/me/tenant", map[string]string{"tenant": acme.Slug}, bearer(p.AccessToken))
 			// Another tenant by header: 404, as for a cookie.
 			expectCode(t, c, 404, "tenant_not_found", "GET", "/api/projects", nil, bearer(p.AccessToken), apptest.InTenant(globex))
 		})

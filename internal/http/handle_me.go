@@ -25,6 +25,10 @@ func toTenantJSON(t identity.Tenant) tenantJSON {
 	return tenantJSON{ID: t.ID, Slug: t.Slug, Name: t.Name}
 }
 
+// errTokenTenantFixed: PUT /api/me/tenant with a bearer access token.
+var errTokenTenantFixed = errorf(http.StatusBadRequest, "invalid_request",
+	"A token sign-in's tenant is chosen when it signs in (POST /api/auth/token with tenant) or named per request (X-Tenant); PUT /api/me/tenant moves a cookie session.")
+
 // errKeyNeedsUser: an API key on a route that needs a signed-in user.
 var errKeyNeedsUser = auth.ErrUnauthenticated.WithDetail("An API key acts only on its tenant's routes; this one needs a signed-in user.")
 
@@ -171,6 +175,9 @@ func (s *Server) handleSwitchTenant() Handler {
 		var req request
 		if err := Decode(r, &req); err != nil {
 			return err
+		}
+		if p.Method != auth.MethodSession {
+			return errTokenTenantFixed
 		}
 		tenants, err := s.identity.UserTenants(r.Context(), p.UserID)
 		if err != nil {
