@@ -18,6 +18,9 @@ CREATE TABLE token_families (
     current_tenant  uuid,
     refresh_hash    bytea       NOT NULL UNIQUE CHECK (octet_length(refresh_hash) = 32),
     previous_hash   bytea       CHECK (octet_length(previous_hash) = 32),
+    -- The newest access token's hash: a rotation keeps it (requests in
+    -- flight with it still work) and ends the older ones.
+    access_hash     bytea       NOT NULL CHECK (octet_length(access_hash) = 32),
     rotated_at      timestamptz,
     created_at      timestamptz NOT NULL,
     last_seen_at    timestamptz NOT NULL,

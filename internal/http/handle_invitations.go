@@ -66,18 +66,23 @@ func (s *Server) handleInvite() Handler {
 		}
 		// Each address's hourly budget, and the tenant's: one admin cannot
 		// turn invitations (whose subject names their tenant) into a mailer.
-		n, err := s.limits.addressMails.add(counterKey("invitations", scope.TenantID.String()), 1)
-		if err != nil || n > maxInvitationsPerTenantHour || !s.mailBudget(req.Email) {
-			s.metrics.RateLimited(observe.LimitMailPerAddress)
-			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
-			return errRateLimited
-		}
 		actor, err := actorOf(r, scope)
 		if err != nil {
 			return err
 		}
+		tenantKey := counterKey("invitations", scope.TenantID.String())
+		n, err := s.limits.addressMails.add(tenantKey, 1)
+		if err != nil || n > maxInvitationsPerTenantHour || !s.mailBudget(req.Email) {
+			if err == nil {
+				_, _ = s.limits.addressMails.add(tenantKey, -1) // nothing is mailed
+			}
+			s.metrics.RateLimited(observe.LimitMailPerAddress)
+			w.Header().Set("Retry-After", strconv.Itoa(int(time.Hour.Seconds())))
+			return errRateLimited
+		}
 		inv, err := s.identity.Invite(r.Context(), actor, scope.TenantID, req.Email, req.Role)
 		if err != nil {
+			_, _ = s.limits.addressMails.add(tenantKey, -1) // a refused invitation mails nothing
 			return err
 		}
 		return Respond(w, http.StatusCreated, response{Invitation: toInvitationJSON(inv)})

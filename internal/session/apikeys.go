@@ -226,6 +226,9 @@ func (k *APIKeys) Create(ctx context.Context, c KeyChange, name, role string, ex
 	key := APIKey{ID: id, TenantID: c.TenantID, Name: name, Role: role, CreatedBy: c.UserID, ExpiresAt: expiresAt}
 	err := pgx.BeginTxFunc(ctx, k.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
 		q := sessiondb.New(tx)
+		if err := q.LockTenantAPIKeys(ctx, c.TenantID); err != nil {
+			return err
+		}
 		n, err := q.CountAPIKeys(ctx, c.TenantID)
 		if err != nil {
 			return err

@@ -13,6 +13,11 @@ SET last_used_at = now()
 WHERE tenant_id = @tenant_id AND id = @id
   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
+-- name: LockTenantAPIKeys :exec
+-- Serialises the creations of one tenant's keys until the transaction
+-- ends, so that concurrent ones cannot all pass the cap's count.
+SELECT pg_advisory_xact_lock(hashtext('tenantkit api keys'), hashtext(sqlc.arg(tenant_id)::uuid::text));
+
 -- name: CountAPIKeys :one
 SELECT count(*)::int FROM api_keys WHERE tenant_id = @tenant_id;
 

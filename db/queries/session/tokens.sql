@@ -6,8 +6,8 @@
 -- name: CreateTokenFamily :exec
 -- Stores a new family with its first refresh and access tokens.
 WITH f AS (
-    INSERT INTO token_families (id, user_id, current_tenant, refresh_hash, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
-    VALUES (@id, @user_id, @current_tenant, @refresh_hash, @now, @now, @idle_expires_at, @expires_at, @ip, @user_agent)
+    INSERT INTO token_families (id, user_id, current_tenant, refresh_hash, access_hash, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
+    VALUES (@id, @user_id, @current_tenant, @refresh_hash, @access_hash, @now, @now, @idle_expires_at, @expires_at, @ip, @user_agent)
     RETURNING id, user_id, current_tenant
 ), r AS (
     INSERT INTO refresh_tokens (token_hash, family_id)
@@ -30,12 +30,16 @@ WHERE token_hash = @token_hash AND family_id = @family_id AND expires_at > @now;
 -- current one of a live family (SettleRefreshToken says what it is).
 -- Concurrent rotations of one token serialise on the row: the loser
 -- re-checks refresh_hash after the winner commits and updates nothing.
-WITH f AS (
-    UPDATE token_families
-    SET previous_hash = refresh_hash, refresh_hash = @next_hash, rotated_at = @now::timestamptz, last_seen_at = @now::timestamptz,
-        idle_expires_at = LEAST(@idle_expires_at::timestamptz, expires_at)
-    WHERE id = @family_id AND refresh_hash = @presented_hash AND idle_expires_at > @now AND expires_at > @now
-    RETURNING id, user_id, current_tenant, expires_at
+WITH prior AS (
+    -- The statement's snapshot: the access token that was newest before
+    -- this rotation (a concurrent winner leaves f empty, and d does nothing).
+    SELECT tf.access_hash FROM token_families tf WHERE tf.id = @family_id
+), f AS (
+    UPDATE token_families t
+    SET previous_hash = t.refresh_hash, refresh_hash = @next_hash, access_hash = @access_hash, rotated_at = @now::timestamptz, last_seen_at = @now::timestamptz,
+        idle_expires_at = LEAST(@idle_expires_at::timestamptz, t.expires_at)
+    WHERE t.id = @family_id AND t.refresh_hash = @presented_hash AND t.idle_expires_at > @now AND t.expires_at > @now
+    RETURNING t.id, t.user_id, t.current_tenant, t.expires_at
 ), r AS (
     INSERT INTO refresh_tokens (token_hash, family_id)
     SELECT @next_hash::bytea, f.id FROM f
@@ -49,7 +53,7 @@ WITH f AS (
     -- statement's snapshot does not see the insert above.)
     DELETE FROM access_tokens
     WHERE family_id = @family_id AND EXISTS (SELECT FROM f)
-      AND token_hash <> (SELECT t.token_hash FROM access_tokens t WHERE t.family_id = @family_id ORDER BY t.expires_at DESC, t.token_hash LIMIT 1)
+      AND token_hash <> (SELECT prior.access_hash FROM prior)
 )
 SELECT f.user_id, f.current_tenant, f.expires_at FROM f;
 

@@ -131,6 +131,17 @@ func (q *Queries) ListAPIKeys(ctx context.Context, arg ListAPIKeysParams) ([]Lis
 	return items, nil
 }
 
+const lockTenantAPIKeys = `-- name: LockTenantAPIKeys :exec
+SELECT pg_advisory_xact_lock(hashtext('tenantkit api keys'), hashtext($1::uuid::text))
+`
+
+// Serialises the creations of one tenant's keys until the transaction
+// ends, so that concurrent ones cannot all pass the cap's count.
+func (q *Queries) LockTenantAPIKeys(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockTenantAPIKeys, tenantID)
+	return err
+}
+
 const lookupAPIKey = `-- name: LookupAPIKey :one
 SELECT tenant_id, role, secret_hash, created_by, expires_at, last_used_at
 FROM api_keys

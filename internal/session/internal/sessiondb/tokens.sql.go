@@ -15,8 +15,8 @@ import (
 const createTokenFamily = `-- name: CreateTokenFamily :exec
 
 WITH f AS (
-    INSERT INTO token_families (id, user_id, current_tenant, refresh_hash, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
-    VALUES ($3, $4, $5, $6, $7, $7, $8, $9, $10, $11)
+    INSERT INTO token_families (id, user_id, current_tenant, refresh_hash, access_hash, created_at, last_seen_at, idle_expires_at, expires_at, ip, user_agent)
+    VALUES ($3, $4, $5, $6, $1, $7, $7, $8, $9, $10, $11)
     RETURNING id, user_id, current_tenant
 ), r AS (
     INSERT INTO refresh_tokens (token_hash, family_id)
@@ -221,37 +221,41 @@ func (q *Queries) RevokeTokenFamily(ctx context.Context, arg RevokeTokenFamilyPa
 }
 
 const rotateRefreshToken = `-- name: RotateRefreshToken :one
-WITH f AS (
-    UPDATE token_families
-    SET previous_hash = refresh_hash, refresh_hash = $1, rotated_at = $2::timestamptz, last_seen_at = $2::timestamptz,
-        idle_expires_at = LEAST($3::timestamptz, expires_at)
-    WHERE id = $4 AND refresh_hash = $5 AND idle_expires_at > $2 AND expires_at > $2
-    RETURNING id, user_id, current_tenant, expires_at
+WITH prior AS (
+    -- The statement's snapshot: the access token that was newest before
+    -- this rotation (a concurrent winner leaves f empty, and d does nothing).
+    SELECT tf.access_hash FROM token_families tf WHERE tf.id = $1
+), f AS (
+    UPDATE token_families t
+    SET previous_hash = t.refresh_hash, refresh_hash = $2, access_hash = $3, rotated_at = $4::timestamptz, last_seen_at = $4::timestamptz,
+        idle_expires_at = LEAST($5::timestamptz, t.expires_at)
+    WHERE t.id = $1 AND t.refresh_hash = $6 AND t.idle_expires_at > $4 AND t.expires_at > $4
+    RETURNING t.id, t.user_id, t.current_tenant, t.expires_at
 ), r AS (
     INSERT INTO refresh_tokens (token_hash, family_id)
-    SELECT $1::bytea, f.id FROM f
+    SELECT $2::bytea, f.id FROM f
 ), a AS (
     INSERT INTO access_tokens (token_hash, family_id, user_id, current_tenant, expires_at)
-    SELECT $6::bytea, f.id, f.user_id, f.current_tenant, LEAST($7::timestamptz, f.expires_at) FROM f
+    SELECT $3::bytea, f.id, f.user_id, f.current_tenant, LEAST($7::timestamptz, f.expires_at) FROM f
 ), d AS (
     -- The family keeps its newest access token from before (requests in
     -- flight with it still work) and the new one; older ones end, so a
     -- family holds two at most, however often it is refreshed. (The
     -- statement's snapshot does not see the insert above.)
     DELETE FROM access_tokens
-    WHERE family_id = $4 AND EXISTS (SELECT FROM f)
-      AND token_hash <> (SELECT t.token_hash FROM access_tokens t WHERE t.family_id = $4 ORDER BY t.expires_at DESC, t.token_hash LIMIT 1)
+    WHERE family_id = $1 AND EXISTS (SELECT FROM f)
+      AND token_hash <> (SELECT prior.access_hash FROM prior)
 )
 SELECT f.user_id, f.current_tenant, f.expires_at FROM f
 `
 
 type RotateRefreshTokenParams struct {
+	FamilyID        uuid.UUID
 	NextHash        []byte
+	AccessHash      []byte
 	Now             time.Time
 	IdleExpiresAt   time.Time
-	FamilyID        uuid.UUID
 	PresentedHash   []byte
-	AccessHash      []byte
 	AccessExpiresAt time.Time
 }
 
@@ -271,12 +275,12 @@ type RotateRefreshTokenRow struct {
 // re-checks refresh_hash after the winner commits and updates nothing.
 func (q *Queries) RotateRefreshToken(ctx context.Context, arg RotateRefreshTokenParams) (RotateRefreshTokenRow, error) {
 	row := q.db.QueryRow(ctx, rotateRefreshToken,
+		arg.FamilyID,
 		arg.NextHash,
+		arg.AccessHash,
 		arg.Now,
 		arg.IdleExpiresAt,
-		arg.FamilyID,
 		arg.PresentedHash,
-		arg.AccessHash,
 		arg.AccessExpiresAt,
 	)
 	var i RotateRefreshTokenRow
