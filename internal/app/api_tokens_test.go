@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tenantkit/tenantkit/internal/apptest"
+	"github.com/tenantkit/tenantkit/internal/mailtest"
 )
 
 type tokenPair struct {
@@ -314,4 +315,26 @@ func TestBearerTokens(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestPasswordResetEndsTokens (issue 11): a password reset ends every
+// token sign-in of the user, as it ends their sessions.
+func TestPasswordResetEndsTokens(t *testing.T) {
+	e := newMailEnv(t, nil)
+	u := e.Signup("Reset")
+	p := signInTokens(t, e, u, "")
+	c := e.Client()
+	c.Must(http.StatusOK, "GET", "/api/me", nil, bearer(p.AccessToken))
+
+	e.Client().Must(http.StatusAccepted, "POST", "/api/auth/password-reset", map[string]string{"email": u.Email})
+	m := mailWith(t, e, u.Email, 2, "/reset-password?token=") // the sign-up's verification, then the reset
+	token := mailtest.Token(t, m, "reset-password")
+	e.Client().Must(http.StatusNoContent, "POST", "/api/auth/password-reset/confirm", map[string]string{"token": token, "password": "a brand new passphrase"})
+
+	if r := c.Do("GET", "/api/me", nil, bearer(p.AccessToken)); r.Status != http.StatusUnauthorized {
+		t.Errorf("an access token after a reset: %d %s", r.Status, r.Body)
+	}
+	if r := refresh(e, p.RefreshToken); r.Status != http.StatusUnauthorized {
+		t.Errorf("a refresh token after a reset: %d %s", r.Status, r.Body)
+	}
 }
