@@ -53,11 +53,8 @@ func (s *Server) handleInvite() Handler {
 		Invitation invitationJSON `json:"invitation"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
+		scope, actor, err := memberActing(r, tenancy.PermManageMembers)
+		if err != nil {
 			return err
 		}
 		var req request
@@ -66,10 +63,6 @@ func (s *Server) handleInvite() Handler {
 		}
 		// Each address's hourly budget, and the tenant's: one admin cannot
 		// turn invitations (whose subject names their tenant) into a mailer.
-		actor, err := actorOf(r, scope)
-		if err != nil {
-			return err
-		}
 		tenantKey := counterKey("invitations", scope.TenantID.String())
 		n, err := s.limits.addressMails.add(tenantKey, 1)
 		if err != nil || n > maxInvitationsPerTenantHour || !s.mailBudget(req.Email) {
@@ -118,18 +111,11 @@ func (s *Server) handleListInvitations() Handler {
 // handleRevokeInvitation ends a pending invitation: admin and above.
 func (s *Server) handleRevokeInvitation() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
-			return err
-		}
-		id, err := PathID(r, "id", identity.ErrInvitationNotFound)
+		scope, actor, err := memberActing(r, tenancy.PermManageMembers)
 		if err != nil {
 			return err
 		}
-		actor, err := actorOf(r, scope)
+		id, err := PathID(r, "id", identity.ErrInvitationNotFound)
 		if err != nil {
 			return err
 		}

@@ -95,6 +95,23 @@ func (s *Server) handleListMembers() Handler {
 var errKeyCannotManage = errorf(http.StatusForbidden, "forbidden",
 	"API keys cannot manage members, invitations or the tenant: a member must.")
 
+// memberActing starts a member's change to the request's tenant that
+// identity makes: it requires p (tenancy.Require, 403 forbidden) and
+// returns the scope and the actor for identity's audit events. An API key
+// is refused (see actorOf). The permission stays at the call site, where
+// the route's reader looks for it.
+func memberActing(r *http.Request, p tenancy.Permission) (tenancy.Scope, identity.Actor, error) {
+	if err := tenancy.Require(r.Context(), p); err != nil {
+		return tenancy.Scope{}, identity.Actor{}, err
+	}
+	scope, ok := tenancy.FromContext(r.Context())
+	if !ok {
+		return tenancy.Scope{}, identity.Actor{}, tenancy.ErrNoTenant
+	}
+	actor, err := actorOf(r, scope)
+	return scope, actor, err
+}
+
 // actorOf is the caller of a tenant-scoped request, for identity's changes
 // and their audit events: a member. An API key is refused (identity would
 // judge the change by its creator's role, not the key's).
@@ -118,11 +135,8 @@ func (s *Server) handleChangeMemberRole() Handler {
 		Role identity.Role `json:"role"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
+		scope, actor, err := memberActing(r, tenancy.PermManageMembers)
+		if err != nil {
 			return err
 		}
 		userID, err := memberTarget(r)
@@ -131,10 +145,6 @@ func (s *Server) handleChangeMemberRole() Handler {
 		}
 		var req request
 		if err := Decode(r, &req); err != nil {
-			return err
-		}
-		actor, err := actorOf(r, scope)
-		if err != nil {
 			return err
 		}
 		if err := s.identity.ChangeMemberRole(r.Context(), actor, scope.TenantID, userID, req.Role); err != nil {
@@ -149,18 +159,11 @@ func (s *Server) handleChangeMemberRole() Handler {
 // rules.
 func (s *Server) handleRemoveMember() Handler {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageMembers); err != nil {
-			return err
-		}
-		userID, err := memberTarget(r)
+		scope, actor, err := memberActing(r, tenancy.PermManageMembers)
 		if err != nil {
 			return err
 		}
-		actor, err := actorOf(r, scope)
+		userID, err := memberTarget(r)
 		if err != nil {
 			return err
 		}
@@ -233,15 +236,12 @@ func (s *Server) handleUpdateTenant() Handler {
 		Tenant tenantJSON `json:"tenant"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
 		// The fast refusal; identity checks the role again under the
 		// tenant's lock. Nothing in this transaction may write before
 		// identity's UPDATE of the tenant row: a row referencing the tenant
 		// would hold a lock that a slug change waits for.
-		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+		scope, actor, err := memberActing(r, tenancy.PermManageTenant)
+		if err != nil {
 			return err
 		}
 		var req request
@@ -260,10 +260,6 @@ func (s *Server) handleUpdateTenant() Handler {
 		if err := problems.Err(); err != nil {
 			return err
 		}
-		actor, err := actorOf(r, scope)
-		if err != nil {
-			return err
-		}
 		t, err := s.identity.UpdateTenant(r.Context(), actor, scope.TenantID,
 			identity.TenantUpdate{Name: req.Name.Value, Slug: req.Slug.Value})
 		if err != nil {
@@ -280,11 +276,8 @@ func (s *Server) handleTransferTenant() Handler {
 		UserID string `json:"user_id"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+		scope, actor, err := memberActing(r, tenancy.PermManageTenant)
+		if err != nil {
 			return err
 		}
 		var req request
@@ -299,10 +292,6 @@ func (s *Server) handleTransferTenant() Handler {
 		userID, err := uuid.Parse(req.UserID)
 		if err != nil {
 			return identity.ErrMemberNotFound
-		}
-		actor, err := actorOf(r, scope)
-		if err != nil {
-			return err
 		}
 		if err := s.identity.TransferTenant(r.Context(), actor, scope.TenantID, userID); err != nil {
 			return err
@@ -321,11 +310,8 @@ func (s *Server) handleDeleteTenant() Handler {
 		Password *string `json:"password"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		scope, ok := tenancy.FromContext(r.Context())
-		if !ok {
-			return tenancy.ErrNoTenant
-		}
-		if err := tenancy.Require(r.Context(), tenancy.PermManageTenant); err != nil {
+		scope, actor, err := memberActing(r, tenancy.PermManageTenant)
+		if err != nil {
 			return err
 		}
 		var req request
@@ -335,10 +321,6 @@ func (s *Server) handleDeleteTenant() Handler {
 			}
 		}
 		if _, _, err := s.reauthenticate(w, r, req.Password); err != nil {
-			return err
-		}
-		actor, err := actorOf(r, scope)
-		if err != nil {
 			return err
 		}
 		t, err := s.identity.DeleteTenant(r.Context(), actor, scope.TenantID)
