@@ -28,7 +28,7 @@ const pageSize = 20
 // the second takes the user and tenant from the Redis record.
 const (
 	meBySessionSQL = `
-SELECT u.id, u.email, u.name, t.id, t.slug, t.name, m.role
+SELECT u.id, u.email, u.name, u.email_verified_at IS NOT NULL, t.id, t.slug, t.name, m.role
 FROM sessions s
 JOIN users u ON u.id = s.user_id AND u.disabled_at IS NULL
 LEFT JOIN memberships m ON m.user_id = u.id
@@ -37,7 +37,7 @@ LEFT JOIN tenants t ON t.id = m.tenant_id
 WHERE s.token_hash = $1 AND s.expires_at > now()`
 
 	meByUserSQL = `
-SELECT u.id, u.email, u.name, t.id, t.slug, t.name, m.role
+SELECT u.id, u.email, u.name, u.email_verified_at IS NOT NULL, t.id, t.slug, t.name, m.role
 FROM users u
 LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $2
 LEFT JOIN tenants t ON t.id = m.tenant_id
@@ -66,6 +66,8 @@ type userJSON struct {
 	ID    uuid.UUID `json:"id"`
 	Email string    `json:"email"`
 	Name  string    `json:"name"`
+	// EmailVerified: the address is verified.
+	EmailVerified bool `json:"email_verified"`
 }
 
 type tenantJSON struct {
@@ -111,7 +113,7 @@ func (s *server) handleMe(w http.ResponseWriter, r *http.Request) {
 		tenantID         uuid.NullUUID
 		slug, name, role *string
 	)
-	if err := row.Scan(&res.User.ID, &res.User.Email, &res.User.Name, &tenantID, &slug, &name, &role); err != nil {
+	if err := row.Scan(&res.User.ID, &res.User.Email, &res.User.Name, &res.User.EmailVerified, &tenantID, &slug, &name, &role); err != nil {
 		failed(w, r, err)
 		return
 	}
