@@ -43,6 +43,7 @@ type config struct {
 	RedisKeyPrefix   string // every Redis key starts with it; default tenantkit:<database>:
 	SessionIdle      time.Duration
 	SessionLifetime  time.Duration
+	CallerCacheTTL   time.Duration // 0: off
 	TenantSources    []tenancy.Source
 	TenantBaseDomain string
 	AllowedHosts     []httpapi.HostPattern // BASE_URL's host, ALLOWED_HOSTS, *.TENANT_BASE_DOMAIN
@@ -146,6 +147,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RedisURL:          env("REDIS_URL", ""),
 		SessionIdle:       duration("SESSION_IDLE_TIMEOUT", session.DefaultIdleTimeout.String()),
 		SessionLifetime:   duration("SESSION_LIFETIME", session.DefaultLifetime.String()),
+		CallerCacheTTL:    nonNegative("CALLER_CACHE_TTL", "1m"),
 		TenantBaseDomain:  env("TENANT_BASE_DOMAIN", ""),
 		MinPasswordLen:    integer("PASSWORD_MIN_LENGTH", identity.DefaultMinPasswordLength, identity.DefaultMinPasswordLength, identity.MaxMinPasswordLength),
 		AuthPerIP:         integer("RATE_LIMIT_AUTH_PER_IP", httpapi.DefaultAuthPerIP, 1, 1_000_000),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		}
 		defer stopJobs()
 	}
+	// Caller's cache answers only while the change notifications flow.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		a.Identity.WatchChanges(watchCtx)
+	}()
+	defer func() { stopWatch(); <-watched }()
 	srv := a.Server
 
 	hs := &http.Server{
@@ -117,6 +126,7 @@ func appConfig(cfg config, log *slog.Logger) app.Config {
 		AllowedHosts:         cfg.AllowedHosts,
 		SessionIdleTimeout:   cfg.SessionIdle,
 		SessionLifetime:      cfg.SessionLifetime,
+		CallerCacheTTL:       cmp.Or(cfg.CallerCacheTTL, -1), // 0 is off here, the default in app
 		TenantSources:        cfg.TenantSources,
 		TenantBaseDomain:     cfg.TenantBaseDomain,
 		MinPasswordLength:    cfg.MinPasswordLen,

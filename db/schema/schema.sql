@@ -175,6 +175,29 @@ END
 $$;
 
 --
+-- Name: notify_identity_change(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.notify_identity_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    prefix text := TG_ARGV[0];
+    col    text := TG_ARGV[1];
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM pg_notify('identity_changed', prefix || ':' || (to_jsonb(OLD) ->> col));
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        -- Identical notifications of one transaction are sent once.
+        PERFORM pg_notify('identity_changed', prefix || ':' || (to_jsonb(NEW) ->> col));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+--
 -- Name: stamp_audit_event(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -990,6 +1013,24 @@ CREATE INDEX river_notification_topic_id_idx ON river.river_notification USING b
 CREATE TRIGGER audit_events_stamp BEFORE INSERT ON public.audit_events FOR EACH ROW EXECUTE FUNCTION app.stamp_audit_event();
 
 --
+-- Name: memberships memberships_notify_identity_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER memberships_notify_identity_change AFTER INSERT OR DELETE OR UPDATE ON public.memberships FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('u', 'user_id');
+
+--
+-- Name: tenants tenants_notify_identity_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tenants_notify_identity_change AFTER DELETE OR UPDATE ON public.tenants FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('t', 'id');
+
+--
+-- Name: users users_notify_identity_change; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_notify_identity_change AFTER DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('u', 'id');
+
+--
 -- Name: access_tokens access_tokens_family_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1276,6 +1317,12 @@ GRANT ALL ON FUNCTION app.is_platform_admin(p_user uuid) TO tenantkit_tenant;
 
 REVOKE ALL ON FUNCTION app.member_role(p_user uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION app.member_role(p_user uuid) TO tenantkit_tenant;
+
+--
+-- Name: FUNCTION notify_identity_change(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.notify_identity_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION stamp_audit_event(); Type: ACL; Schema: app; Owner: -

@@ -40,6 +40,10 @@ type Config struct {
 
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
+	// CallerCacheTTL is identity's Config.CallerCacheTTL (0: its default;
+	// negative: no cache). The cache answers only while
+	// Identity.WatchChanges runs, which the caller starts.
+	CallerCacheTTL time.Duration
 
 	TenantSources    []tenancy.Source // nil: tenancy.DefaultSources()
 	TenantBaseDomain string
@@ -172,11 +176,19 @@ func New(cfg Config, deps Deps) (*App, error) {
 		OnDisable:            func(ctx context.Context, userID uuid.UUID) error { return a.Sessions.RevokeAll(ctx, userID) },
 		Outbox:               queue,
 		AllowUnverifiedEmail: cfg.AllowUnverifiedEmail,
+		CallerCacheTTL:       cfg.CallerCacheTTL,
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.Identity = ident
+	if cfg.Registry != nil {
+		for _, c := range observe.NewCallerCacheCounters(ident.CallerCacheStats) {
+			if err := cfg.Registry.Register(c); err != nil {
+				return nil, fmt.Errorf("app: metrics: %w", err)
+			}
+		}
+	}
 	a.Tenancy = tenancy.NewManager(deps.TenantPool, ident, cfg.TenantContextKey, 0)
 	if metrics != nil {
 		a.Tenancy.ObserveTransactions(metrics.ObserveTenantTx)

@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/tenantkit/tenantkit/internal/app"
 	"github.com/tenantkit/tenantkit/internal/apptest"
 	"github.com/tenantkit/tenantkit/internal/dbtest"
 )
@@ -19,7 +21,10 @@ import (
 // over budget fails, listing what it ran.
 //
 // The budgets: GET /api/me reads the session (one store read) and the
-// caller (one identity query: the user, the current tenant and the role).
+// caller (one identity query: the user, the current tenant and the role),
+// which identity's caller cache answers from memory once warm, so the
+// session read is all. Both are measured: the "me" rows with the cache
+// warm, the "no cache" rows with it turned off.
 // A tenant-scoped read is the session read, one pipeline that holds BEGIN,
 // the tenant setting, the membership check and the handler's query, and
 // COMMIT. A write needs a permission that not every role holds
@@ -72,7 +77,7 @@ func TestRoundTripBudgets(t *testing.T) {
 			plus := func(b budget, app, tenant int) budget {
 				return budget{app: b.app + app, tenant: b.tenant + tenant, redis: b.redis}
 			}
-			tests := []struct {
+			type route struct {
 				name         string
 				method, path string
 				body         func() any // a new body for each request
@@ -80,21 +85,31 @@ func TestRoundTripBudgets(t *testing.T) {
 				status       int
 				want         budget
 				token        bool // as the bearer-token client, with withToken
-			}{
-				{"me", "GET", "/api/me", nil, nil, http.StatusOK, plus(session, 1, 0), false},
+			}
+			tests := []route{
+				{"me", "GET", "/api/me", nil, nil, http.StatusOK, session, false},
 				{"list, session's tenant", "GET", "/api/projects", nil, nil, http.StatusOK, plus(session, 0, 2), false},
 				{"list, X-Tenant id", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.ID)}, http.StatusOK, plus(session, 0, 2), false},
 				{"list, path id", "GET", "/api/t/" + tn.ID + "/projects", nil, nil, http.StatusOK, plus(session, 0, 2), false},
 				{"list, X-Tenant slug", "GET", "/api/projects", nil, []apptest.Header{xTenant(tn.Slug)}, http.StatusOK, plus(session, 1, 2), false},
 				{"create", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, nil, http.StatusCreated, plus(session, 0, 3), false},
 				{"members", "GET", "/api/members", nil, nil, http.StatusOK, plus(session, 0, 2), false},
-				{"me, access token", "GET", "/api/me", nil, withToken, http.StatusOK, plus(session, 1, 0), true},
+				{"me, access token", "GET", "/api/me", nil, withToken, http.StatusOK, session, true},
 				{"list, access token", "GET", "/api/projects", nil, withToken, http.StatusOK, plus(session, 0, 2), true},
 				{"list, API key", "GET", "/api/projects", nil, withKey, http.StatusOK, budget{app: 1, tenant: 2}, true},
 				{"create, API key", "POST", "/api/projects", func() any { return map[string]string{"name": uuid.NewString()} }, withKey, http.StatusCreated, budget{app: 1, tenant: 3}, true},
 			}
+			// Without the caller cache, /api/me reads the caller too. These
+			// go last: they turn the cache off for the rest of the test.
+			noCache := func(c *app.Config) { c.CallerCacheTTL = -1 }
+			tests = append(tests,
+				route{"me, no cache", "GET", "/api/me", nil, nil, http.StatusOK, plus(session, 1, 0), false},
+				route{"me, access token, no cache", "GET", "/api/me", nil, withToken, http.StatusOK, plus(session, 1, 0), true})
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
+					if strings.HasSuffix(tt.name, "no cache") {
+						e.Rebuild(noCache)
+					}
 					do := func() {
 						var body any
 						if tt.body != nil {
@@ -106,8 +121,11 @@ func TestRoundTripBudgets(t *testing.T) {
 						}
 						alice.Must(tt.status, tt.method, tt.path, body, tt.headers...)
 					}
-					for range 3 { // warm-up: connections, statement caches
+					for range 3 { // warm-up: connections, statement caches, the caller cache
 						do()
+					}
+					if tt.path == "/api/me" && !strings.HasSuffix(tt.name, "no cache") {
+						warmCallerCache(t, e, do)
 					}
 					rec.reset()
 					do()
@@ -159,5 +177,22 @@ func TestRefreshRoundTrips(t *testing.T) {
 				t.Errorf("a refresh took %d round trips, budget 3:\n%s", n, strings.Join(lines, "\n"))
 			}
 		})
+	}
+}
+
+// warmCallerCache repeats do (a GET /api/me) until identity's caller cache
+// answers one: the cache turns on once its listener listens, which the
+// test server starts in the background.
+func warmCallerCache(t *testing.T, e *apptest.Env, do func()) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		hits, _ := e.App.Identity.CallerCacheStats()
+		do()
+		if h, _ := e.App.Identity.CallerCacheStats(); h > hits {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("GET /api/me was never answered from the caller cache")
+		}
 	}
 }

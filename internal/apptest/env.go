@@ -176,6 +176,14 @@ func (e *Env) build(configure func(*app.Config)) {
 		}
 		e.T.Cleanup(func() { e.stopJobs(a) })
 	}
+	// As serve does: Caller's cache answers while the changes are watched.
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(e.T.Context()))
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		a.Identity.WatchChanges(watchCtx)
+	}()
+	e.T.Cleanup(func() { stopWatch(); <-watched })
 	e.App = a
 	e.serving.Store(a)
 }

@@ -176,6 +176,9 @@ func (s *Service) setDisabled(ctx context.Context, id uuid.UUID, disable bool) (
 		}
 		return recordSecurityEvent(ctx, q, id, kind)
 	})
+	if changed && err == nil {
+		s.forgetUser(id)
+	}
 	return changed, err
 }
 

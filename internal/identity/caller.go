@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -17,7 +18,31 @@ import (
 // in one query: what a request needs to say who is calling. It is User
 // and a membership lookup together, and treats a disabled user like User
 // does (Config.OnDisable runs).
+//
+// While WatchChanges runs it answers an enabled user from memory when it
+// can (see callerCache): what it returns may then lag a change made on
+// another server by the time that change's notification takes to arrive.
+// Its answer decides nothing: a tenant request checks membership in its
+// own transaction.
 func (s *Service) Caller(ctx context.Context, id, tenantID uuid.UUID) (User, *TenantRole, error) {
+	now := time.Now()
+	var gen uint64
+	if s.cache != nil {
+		u, current, g, ok := s.cache.get(id, tenantID, now)
+		if ok {
+			return u, current, nil
+		}
+		gen = g
+	}
+	u, current, err := s.readCaller(ctx, id, tenantID)
+	if err == nil && !u.Disabled && s.cache != nil {
+		s.cache.put(id, tenantID, u, current, gen, now)
+	}
+	return u, current, err
+}
+
+// readCaller is Caller's database read.
+func (s *Service) readCaller(ctx context.Context, id, tenantID uuid.UUID) (User, *TenantRole, error) {
 	arg := identitydb.GetCallerParams{ID: id}
 	if tenantID != uuid.Nil {
 		arg.TenantID = uuid.NullUUID{UUID: tenantID, Valid: true}

@@ -174,6 +174,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, userID uuid.UUID, toke
 	if err != nil {
 		return User{}, fmt.Errorf("confirm email change: %w", err)
 	}
+	s.forgetUser(userID)
 	return u, nil
 }
 

@@ -23,4 +23,10 @@
 // What an anonymous caller can ask about an address (Register,
 // RequestPasswordReset, RequestVerification) answers the same for every
 // address: lookups that depend on the answer run later, as tasks (RunTask).
+//
+// Caller (who is calling: the user, the current tenant, the role) may
+// answer from memory, but only while WatchChanges listens for the
+// notifications the tables' triggers send on every change, and never for a
+// disabled user; identity's own writes forget what they change as they
+// commit. Nothing that decides access reads that cache.
 package identity

@@ -130,12 +130,27 @@ type Config struct {
 	// create tenants; by default (false) CreateTenant refuses them with
 	// ErrEmailUnverified.
 	AllowUnverifiedEmail bool
+	// CallerCacheTTL is how long Caller may answer from memory what it
+	// read (see WatchChanges: the cache answers only while that listens
+	// for changes, which forget what they change; the lifetime bounds
+	// what no notification reports). Default 1 minute; negative: no
+	// cache, every Caller reads the database.
+	CallerCacheTTL time.Duration
+	// CallerCacheSize bounds the answers kept, one per user and tenant
+	// asked about. Default 50,000 (some tens of MB at most).
+	CallerCacheSize int
 }
 
 // defaultMaxHashWait is Config.MaxHashWait's default: long enough to ride
 // out a burst, short enough that a client is told to retry before it gives
 // up on its own.
 const defaultMaxHashWait = 2 * time.Second
+
+// The caller cache's defaults (Config.CallerCacheTTL, CallerCacheSize).
+const (
+	defaultCallerCacheTTL  = time.Minute
+	defaultCallerCacheSize = 50_000
+)
 
 // defaultMaxConcurrentHashes is Config.MaxConcurrentHashes' default for
 // procs CPUs: half of them, at least one.
@@ -157,6 +172,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxHashWait = defaultMaxHashWait
 	}
 	c.Argon2 = c.Argon2.withDefaults()
+	if c.CallerCacheTTL == 0 {
+		c.CallerCacheTTL = defaultCallerCacheTTL
+	}
+	if c.CallerCacheSize == 0 {
+		c.CallerCacheSize = defaultCallerCacheSize
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -169,6 +190,8 @@ func (c Config) withDefaults() (Config, error) {
 			c.MaxPasswordBytes, minMaxPasswordBytes, maxMaxPasswordBytes)
 	case c.MaxConcurrentHashes < 1:
 		return c, fmt.Errorf("identity: MaxConcurrentHashes %d: want at least 1", c.MaxConcurrentHashes)
+	case c.CallerCacheSize < 1:
+		return c, fmt.Errorf("identity: CallerCacheSize %d: want at least 1", c.CallerCacheSize)
 	case c.MaxHashWait < 0:
 		return c, fmt.Errorf("identity: MaxHashWait %v: want a positive duration", c.MaxHashWait)
 	}
@@ -186,6 +209,8 @@ type Service struct {
 	hasher *hasher
 	// eventWrites holds a slot per failed-login event being written.
 	eventWrites chan struct{}
+	// cache is Caller's (nil when Config.CallerCacheTTL < 0).
+	cache *callerCache
 }
 
 // New returns a Service on pool, which must connect as the runtime role.
@@ -198,7 +223,12 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	var cache *callerCache
+	if cfg.CallerCacheTTL > 0 {
+		cache = newCallerCache(cfg.CallerCacheTTL, cfg.CallerCacheSize)
+	}
 	return &Service{
+		cache:  cache,
 		pool:   pool,
 		cfg:    cfg,
 		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},

@@ -241,6 +241,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, actor Actor, token strin
 	if err != nil {
 		return TenantRole{}, fmt.Errorf("accept invitation: %w", err)
 	}
+	s.forgetUser(actor.UserID)
 	return tr, nil
 }
 

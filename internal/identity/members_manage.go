@@ -78,7 +78,7 @@ func mayManage(actor, from, to Role) bool {
 func (s *Service) changeMembership(ctx context.Context, actor Actor, tenantID, userID uuid.UUID, action string,
 	change func(q *identitydb.Queries, actorRole, role Role) (map[string]any, error),
 ) error {
-	return s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
+	err := s.inTx(ctx, pgx.TxOptions{}, func(q *identitydb.Queries) error {
 		_, actorRole, err := lockTenantAs(ctx, q, tenantID, actor.UserID)
 		if err != nil {
 			return err
@@ -96,6 +96,10 @@ func (s *Service) changeMembership(ctx context.Context, actor Actor, tenantID, u
 		}
 		return recordEvent(ctx, q, actor, tenantID, action, userID.String(), detail)
 	})
+	if err == nil {
+		s.forgetUser(userID)
+	}
+	return err
 }
 
 // lockTenantAs locks tenantID's row for the rest of the transaction (see

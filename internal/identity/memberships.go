@@ -66,6 +66,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID, userID uuid.UUID, rol
 	if err != nil {
 		return fmt.Errorf("add user %s to tenant %s: %w", userID, tenantID, err)
 	}
+	s.forgetUser(userID)
 	return nil
 }
 
@@ -86,5 +87,6 @@ func (s *Service) RemoveMember(ctx context.Context, tenantID, userID uuid.UUID) 
 	if err != nil {
 		return fmt.Errorf("remove user %s from tenant %s: %w", userID, tenantID, err)
 	}
+	s.forgetUser(userID)
 	return nil
 }

@@ -27,6 +27,9 @@ func TestConfigDefaults(t *testing.T) {
 		MaxHashWait:         2 * time.Second,
 		// OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1.
 		Argon2: Argon2Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+		// Caller's cache: a minute at most, 50,000 answers.
+		CallerCacheTTL:  time.Minute,
+		CallerCacheSize: 50_000,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -60,6 +63,7 @@ func TestConfigRejected(t *testing.T) {
 		{"max bytes too large", Config{MaxPasswordBytes: 4097}},
 		{"negative concurrency", Config{MaxConcurrentHashes: -1}},
 		{"negative hash wait", Config{MaxHashWait: -time.Second}},
+		{"negative caller cache size", Config{CallerCacheSize: -1}},
 		{"short salt", Config{Argon2: Argon2Params{SaltLength: 8}}},
 		{"short key", Config{Argon2: Argon2Params{KeyLength: 8}}},
 		{"memory below 8 per lane", Config{Argon2: Argon2Params{Memory: 8, Parallelism: 2}}},

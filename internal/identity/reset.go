@@ -110,6 +110,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, rev
 	if err != nil {
 		return User{}, fmt.Errorf("reset password: %w", err)
 	}
+	s.forgetUser(u.ID)
 	s.revokeAgain(ctx, revoke, u.ID)
 	return u, nil
 }

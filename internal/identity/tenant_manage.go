@@ -97,6 +97,7 @@ func (s *Service) UpdateTenant(ctx context.Context, actor Actor, tenantID uuid.U
 	if err != nil {
 		return Tenant{}, fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}
+	s.forgetTenant(tenantID)
 	return t, nil
 }
 
@@ -127,6 +128,7 @@ func (s *Service) TransferTenant(ctx context.Context, actor Actor, tenantID, use
 	if err != nil {
 		return fmt.Errorf("transfer tenant %s to %s: %w", tenantID, userID, err)
 	}
+	s.forgetUser(actor.UserID) // the new owner's entries went in changeMembership
 	return nil
 }
 
@@ -155,5 +157,6 @@ func (s *Service) DeleteTenant(ctx context.Context, actor Actor, tenantID uuid.U
 	if err != nil {
 		return Tenant{}, fmt.Errorf("delete tenant %s: %w", tenantID, err)
 	}
+	s.forgetTenant(tenantID)
 	return t, nil
 }

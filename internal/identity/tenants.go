@@ -63,6 +63,7 @@ func (s *Service) CreateTenant(ctx context.Context, ownerID uuid.UUID, name, slu
 	if err != nil {
 		return Tenant{}, fmt.Errorf("create tenant: %w", err)
 	}
+	s.forgetUser(ownerID)
 	return t, nil
 }
 

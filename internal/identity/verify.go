@@ -64,6 +64,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, revoke RevokeFu
 	if err != nil {
 		return User{}, fmt.Errorf("verify email: %w", err)
 	}
+	s.forgetUser(u.ID)
 	s.revokeAgain(ctx, revoke, u.ID)
 	return u, nil
 }
@@ -141,5 +142,6 @@ func (s *Service) MarkEmailVerified(ctx context.Context, userID uuid.UUID) error
 	if n == 0 {
 		return ErrUserNotFound
 	}
+	s.forgetUser(userID)
 	return nil
 }

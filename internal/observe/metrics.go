@@ -179,3 +179,20 @@ func methodLabel(method string) string {
 	}
 	return "OTHER"
 }
+
+// NewCallerCacheCounters reports identity's caller cache
+// (identity.Service.CallerCacheStats, read at each scrape) as
+// tenantkit_caller_cache_lookups_total{result="hit"|"miss"}.
+func NewCallerCacheCounters(stats func() (hits, misses uint64)) []prometheus.Collector {
+	counter := func(result string, value func() uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "tenantkit_caller_cache_lookups_total",
+			Help:        "Caller lookups (GET /api/me, the pages) by result: hit (answered from memory) or miss (read the database; also every lookup while the cache is off).",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { return float64(value()) })
+	}
+	return []prometheus.Collector{
+		counter("hit", func() uint64 { h, _ := stats(); return h }),
+		counter("miss", func() uint64 { _, m := stats(); return m }),
+	}
+}
