@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -67,6 +68,7 @@ type config struct {
 	sessions    int
 	seed        string
 	concurrency int
+	conns       int // Postgres connections
 	duration    time.Duration
 	warmup      time.Duration
 	verify      int
@@ -79,7 +81,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("sessionlookup", flag.ContinueOnError)
 	fs.IntVar(&c.sessions, "sessions", 1_000_000, "how many sessions bench/seed seeded; lookups pick among them")
 	fs.StringVar(&c.seed, "seed", seeded.DefaultSeed, "the seed bench/seed used")
-	fs.IntVar(&c.concurrency, "concurrency", 8, "lookups in flight (goroutines; the Postgres pool has as many connections)")
+	fs.IntVar(&c.concurrency, "concurrency", 8, "lookups in flight (goroutines)")
+	fs.IntVar(&c.conns, "conns", 0, "Postgres connections (0: as many as -concurrency); with fewer, lookups queue for one in the pool")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to measure")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "how long to run before measuring (connections, caches)")
 	fs.IntVar(&c.verify, "verify", 100, "seeded tokens to check through session.Manager first")
@@ -108,8 +111,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return c, errors.New("APP_DATABASE_URL: required (the runtime role)")
 	case c.store == "redis" && c.redisURL == "":
 		return c, errors.New("REDIS_URL: required when SESSION_STORE=redis")
-	case c.sessions < 1 || c.concurrency < 1 || c.concurrency > 1000 || c.duration <= 0 || c.warmup < 0 || c.verify < 0:
-		return c, errors.New("want -sessions >= 1, -concurrency from 1 to 1000, -duration > 0, -warmup >= 0, -verify >= 0")
+	case c.sessions < 1 || c.concurrency < 1 || c.concurrency > 1000 || c.conns < 0 || c.conns > 1000 || c.duration <= 0 || c.warmup < 0 || c.verify < 0:
+		return c, errors.New("want -sessions >= 1, -concurrency and -conns from 1 to 1000, -duration > 0, -warmup >= 0, -verify >= 0")
+	}
+	if c.conns == 0 {
+		c.conns = c.concurrency
 	}
 	if c.store == "redis" && c.redisPrefix == "" {
 		// serve's default: tenantkit:<database in APP_DATABASE_URL>:.
@@ -172,13 +178,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	allocs := float64(after.Mallocs-before.Mallocs) / float64(h.n)
 	bytes := float64(after.TotalAlloc-before.TotalAlloc) / float64(h.n)
 	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-	fmt.Fprintf(stdout, "sessionlookup: store=%s sessions=%d concurrency=%d GOMAXPROCS=%d, %v after a %v warm-up\n",
-		cfg.store, cfg.sessions, cfg.concurrency, runtime.GOMAXPROCS(0), cfg.duration, cfg.warmup)
+	conns := "-" // go-redis sizes its own pool
+	if cfg.store == "postgres" {
+		conns = strconv.Itoa(cfg.conns)
+	}
+	fmt.Fprintf(stdout, "sessionlookup: store=%s sessions=%d concurrency=%d conns=%s GOMAXPROCS=%d, %v after a %v warm-up\n",
+		cfg.store, cfg.sessions, cfg.concurrency, conns, runtime.GOMAXPROCS(0), cfg.duration, cfg.warmup)
 	fmt.Fprintf(stdout, "  lookups %d  %.0f/s  p50 %v  p90 %v  p99 %v  max %v  allocs/lookup %.1f  bytes/lookup %.0f\n",
 		h.n, perSec, h.quantile(0.50), h.quantile(0.90), h.quantile(0.99), h.max.Round(time.Microsecond), allocs, bytes)
 	// One line for scripts/bench-scale to collect.
-	fmt.Fprintf(stdout, "RESULT store=%s sessions=%d lookups=%d per_sec=%.0f p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f allocs=%.1f bytes=%.0f\n",
-		cfg.store, cfg.sessions, h.n, perSec, us(h.quantile(0.50)), us(h.quantile(0.90)), us(h.quantile(0.99)), us(h.max), allocs, bytes)
+	fmt.Fprintf(stdout, "RESULT store=%s sessions=%d conns=%s lookups=%d per_sec=%.0f p50_us=%.0f p90_us=%.0f p99_us=%.0f max_us=%.0f allocs=%.1f bytes=%.0f\n",
+		cfg.store, cfg.sessions, conns, h.n, perSec, us(h.quantile(0.50)), us(h.quantile(0.90)), us(h.quantile(0.99)), us(h.max), allocs, bytes)
 	return nil
 }
 
@@ -233,7 +243,7 @@ func openStore(ctx context.Context, cfg config, stdout io.Writer) (session.Store
 		return session.NewRedisStore(client, cfg.redisPrefix), func() { client.Close() }, nil
 	}
 	pool, err := database.Open(ctx, cfg.appURL, database.PoolConfig{
-		MaxConns:         int32(cfg.concurrency),
+		MaxConns:         int32(cfg.conns),
 		StatementTimeout: 5 * time.Second,
 		IdleInTxTimeout:  30 * time.Second,
 		AppName:          "tenantkit-sessionlookup",

@@ -11,8 +11,12 @@
 -- it read, and a row that did not exist was never read. A membership's
 -- insert does notify: the cache may hold "not a member" for that user.
 --
--- The function runs as whoever changes the row (SECURITY INVOKER, and
--- pg_notify may be called by anyone); nobody may call it directly.
+-- A TRUNCATE of any of them sends '*': forget everything.
+--
+-- The functions run as whoever changes the rows (SECURITY INVOKER, and
+-- pg_notify may be called by anyone); nobody may call them directly. What
+-- fires no trigger (session_replication_role = replica, a restore with
+-- triggers disabled) is bounded by the cache's lifetime (CALLER_CACHE_TTL).
 
 -- +goose Up
 -- +goose StatementBegin
@@ -37,6 +41,19 @@ $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION app.notify_identity_change() FROM PUBLIC;
 
+-- +goose StatementBegin
+CREATE FUNCTION app.notify_identity_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog
+    AS $$
+BEGIN
+    PERFORM pg_notify('identity_changed', '*');
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION app.notify_identity_truncate() FROM PUBLIC;
+
 CREATE TRIGGER users_notify_identity_change
     AFTER UPDATE OR DELETE ON users
     FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('u', 'id');
@@ -46,8 +63,18 @@ CREATE TRIGGER memberships_notify_identity_change
 CREATE TRIGGER tenants_notify_identity_change
     AFTER UPDATE OR DELETE ON tenants
     FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('t', 'id');
+CREATE TRIGGER users_notify_identity_truncate
+    AFTER TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
+CREATE TRIGGER memberships_notify_identity_truncate
+    AFTER TRUNCATE ON memberships FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
+CREATE TRIGGER tenants_notify_identity_truncate
+    AFTER TRUNCATE ON tenants FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
 
 -- +goose Down
+DROP TRIGGER tenants_notify_identity_truncate ON tenants;
+DROP TRIGGER memberships_notify_identity_truncate ON memberships;
+DROP TRIGGER users_notify_identity_truncate ON users;
+DROP FUNCTION app.notify_identity_truncate();
 DROP TRIGGER tenants_notify_identity_change ON tenants;
 DROP TRIGGER memberships_notify_identity_change ON memberships;
 DROP TRIGGER users_notify_identity_change ON users;

@@ -198,6 +198,20 @@ END
 $$;
 
 --
+-- Name: notify_identity_truncate(); Type: FUNCTION; Schema: app; Owner: -
+--
+
+CREATE FUNCTION app.notify_identity_truncate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    PERFORM pg_notify('identity_changed', '*');
+    RETURN NULL;
+END
+$$;
+
+--
 -- Name: stamp_audit_event(); Type: FUNCTION; Schema: app; Owner: -
 --
 
@@ -1019,16 +1033,34 @@ CREATE TRIGGER audit_events_stamp BEFORE INSERT ON public.audit_events FOR EACH 
 CREATE TRIGGER memberships_notify_identity_change AFTER INSERT OR DELETE OR UPDATE ON public.memberships FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('u', 'user_id');
 
 --
+-- Name: memberships memberships_notify_identity_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER memberships_notify_identity_truncate AFTER TRUNCATE ON public.memberships FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
+
+--
 -- Name: tenants tenants_notify_identity_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER tenants_notify_identity_change AFTER DELETE OR UPDATE ON public.tenants FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('t', 'id');
 
 --
+-- Name: tenants tenants_notify_identity_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tenants_notify_identity_truncate AFTER TRUNCATE ON public.tenants FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
+
+--
 -- Name: users users_notify_identity_change; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER users_notify_identity_change AFTER DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION app.notify_identity_change('u', 'id');
+
+--
+-- Name: users users_notify_identity_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_notify_identity_truncate AFTER TRUNCATE ON public.users FOR EACH STATEMENT EXECUTE FUNCTION app.notify_identity_truncate();
 
 --
 -- Name: access_tokens access_tokens_family_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1323,6 +1355,12 @@ GRANT ALL ON FUNCTION app.member_role(p_user uuid) TO tenantkit_tenant;
 --
 
 REVOKE ALL ON FUNCTION app.notify_identity_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION notify_identity_truncate(); Type: ACL; Schema: app; Owner: -
+--
+
+REVOKE ALL ON FUNCTION app.notify_identity_truncate() FROM PUBLIC;
 
 --
 -- Name: FUNCTION stamp_audit_event(); Type: ACL; Schema: app; Owner: -

@@ -185,6 +185,10 @@ func TestRefreshRoundTrips(t *testing.T) {
 // test server starts in the background.
 func warmCallerCache(t *testing.T, e *apptest.Env, do func()) {
 	t.Helper()
+	// A late notification of an earlier change would empty the entry.
+	if err := e.App.Identity.SyncChanges(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		hits, _ := e.App.Identity.CallerCacheStats()
 		do()

@@ -35,7 +35,11 @@ func (s *Service) Caller(ctx context.Context, id, tenantID uuid.UUID) (User, *Te
 		gen = g
 	}
 	u, current, err := s.readCaller(ctx, id, tenantID)
-	if err == nil && !u.Disabled && s.cache != nil {
+	switch {
+	case s.cache == nil || err != nil:
+	case u.Disabled:
+		s.cache.forgetUser(id) // what it holds for other tenants too
+	default:
 		s.cache.put(id, tenantID, u, current, gen, now)
 	}
 	return u, current, err

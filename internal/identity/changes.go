@@ -3,12 +3,15 @@ package identity
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // changesChannel is the channel the identity tables' triggers notify on
@@ -23,6 +26,22 @@ const (
 	watchRetryMin = 100 * time.Millisecond
 	watchRetryMax = 5 * time.Second
 )
+
+// After watchIdle (Service.watchIdle) without a notification the listener checks its
+// connection with a statement that must answer within watchPingTimeout:
+// a connection that went half-open (a failover or a NAT that dropped it
+// without a reset) would otherwise look alive for as long as TCP
+// keepalives take, with the cache on and deaf.
+const (
+	watchIdle        = 15 * time.Second
+	watchPingTimeout = 5 * time.Second
+)
+
+// listenerAppName names the listening connection in pg_stat_activity.
+const listenerAppName = "tenantkit-identity-changes"
+
+// syncTimeout bounds SyncChanges' wait when its context has no deadline.
+const syncTimeout = 30 * time.Second
 
 // WatchChanges keeps Caller's cache coherent with the database until ctx
 // ends. It holds a connection of its own (outside the
@@ -64,7 +83,18 @@ func (s *Service) WatchChanges(ctx context.Context) {
 // connection fails or ctx ends. listened reports whether it got as far as
 // listening (so the cache was live).
 func (s *Service) watchOnce(ctx context.Context) (listened bool, err error) {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
+	cc := s.pool.Config().ConnConfig
+	cc.Tracer = nil // the pool's statement tracing is about requests
+	if cc.RuntimeParams == nil {
+		cc.RuntimeParams = map[string]string{}
+	}
+	cc.RuntimeParams["application_name"] = listenerAppName
+	// The default: an ended context sets a deadline on the socket and
+	// leaves the connection usable, which the idle check relies on.
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return false, fmt.Errorf("connect: %w", err)
 	}
@@ -79,16 +109,28 @@ func (s *Service) watchOnce(ctx context.Context) (listened bool, err error) {
 	// Whatever changed before this point was missed: start empty.
 	s.cache.reset(true)
 	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
+		waitCtx, cancel := context.WithTimeout(ctx, s.watchIdle)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case err == nil:
+			s.changed(n.Payload)
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			pingCtx, cancel := context.WithTimeout(ctx, watchPingTimeout)
+			_, err := conn.Exec(pingCtx, "SELECT 1")
+			cancel()
+			if err != nil {
+				return true, fmt.Errorf("check the idle connection: %w", err)
+			}
+		default:
 			return true, fmt.Errorf("wait for notification: %w", err)
 		}
-		s.changed(n.Payload)
 	}
 }
 
-// changed handles one notification's payload. One it cannot read empties
-// the cache: forgetting too much is only slower.
+// changed handles one notification's payload. One it cannot read (and '*',
+// which a TRUNCATE sends) empties the cache: forgetting too much is only
+// slower.
 func (s *Service) changed(payload string) {
 	kind, rest, _ := strings.Cut(payload, ":")
 	switch kind {
@@ -123,6 +165,11 @@ func (s *Service) SyncChanges(ctx context.Context) error {
 	}
 	// Notifications arrive in commit order: the marker comes after every
 	// change that committed before it was sent.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, syncTimeout)
+		defer cancel()
+	}
 	marker := "s:" + rand.Text()
 	arrived, done := s.cache.wait(marker)
 	defer done()

@@ -211,6 +211,9 @@ type Service struct {
 	eventWrites chan struct{}
 	// cache is Caller's (nil when Config.CallerCacheTTL < 0).
 	cache *callerCache
+	// watchIdle is how long WatchChanges waits for a notification before
+	// it checks its connection (watchIdle; tests shorten it).
+	watchIdle time.Duration
 }
 
 // New returns a Service on pool, which must connect as the runtime role.
@@ -228,8 +231,9 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 		cache = newCallerCache(cfg.CallerCacheTTL, cfg.CallerCacheSize)
 	}
 	return &Service{
-		cache:  cache,
-		pool:   pool,
+		cache:     cache,
+		watchIdle: watchIdle,
+		pool:      pool,
 		cfg:    cfg,
 		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
 		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes, cfg.MaxHashWait),

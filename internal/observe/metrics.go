@@ -187,7 +187,7 @@ func NewCallerCacheCounters(stats func() (hits, misses uint64)) []prometheus.Col
 	counter := func(result string, value func() uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "tenantkit_caller_cache_lookups_total",
-			Help:        "Caller lookups (GET /api/me, the pages) by result: hit (answered from memory) or miss (read the database; also every lookup while the cache is off).",
+			Help:        "Caller lookups (GET /api/me, the pages) by result: hit (answered from memory) or miss (read the database; also every lookup while the server is not listening for changes). Neither counts when CALLER_CACHE_TTL=0.",
 			ConstLabels: prometheus.Labels{"result": result},
 		}, func() float64 { return float64(value()) })
 	}
