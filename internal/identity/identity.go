@@ -234,9 +234,9 @@ func New(pool *pgxpool.Pool, cfg Config) (*Service, error) {
 		cache:     cache,
 		watchIdle: watchIdle,
 		pool:      pool,
-		cfg:    cfg,
-		policy: passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
-		hasher: newHasher(cfg.Argon2, cfg.MaxConcurrentHashes, cfg.MaxHashWait),
+		cfg:       cfg,
+		policy:    passwordPolicy{minRunes: cfg.MinPasswordLength, maxBytes: cfg.MaxPasswordBytes},
+		hasher:    newHasher(cfg.Argon2, cfg.MaxConcurrentHashes, cfg.MaxHashWait),
 
 		eventWrites: make(chan struct{}, maxFailedLoginWrites),
 	}, nil
