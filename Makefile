@@ -110,5 +110,5 @@ bench: services ## run the benchmarks (allocations per request included)
 load: services ## wrk against the server and the reference server (bench/refserver), both stores, with ratios
 	scripts/load
 
-bench-scale: services ## seed 1M users and sessions (COPY) and time session lookups at 1k and 1M, both stores
+bench-scale: services ## seed 1M users and sessions (COPY); session lookups and GET /api/me at 1k and 1M, both stores
 	scripts/bench-scale

@@ -26,6 +26,8 @@
 // finds where each table's seeded rows end by binary search on derived
 // ids, so the database may hold other rows too. Seed a database with one
 // -seed only. -delete-redis deletes every key under the prefix and exits.
+// -write-tokens FILE writes session tokens of seeded users, for wrk to
+// send as cookies, and exits (no database needed).
 //
 // The owner must bypass row-level security (a superuser or BYPASSRLS, as
 // `make run`'s local postgres role is): memberships has FORCE ROW LEVEL
@@ -77,6 +79,8 @@ type config struct {
 	deleteRedis bool
 	cpuProfile  string
 	sequential  bool
+	writeTokens string
+	tokens      int
 }
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
@@ -89,6 +93,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.BoolVar(&c.deleteRedis, "delete-redis", false, "delete every Redis key under REDIS_KEY_PREFIX, then exit")
 	fs.BoolVar(&c.sequential, "sequential", false, "run the steps one after another, so each one's time is its own")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the seeding to this file")
+	fs.StringVar(&c.writeTokens, "write-tokens", "", "write the session tokens of -tokens of the -users seeded users, spread evenly over them, one a line, to this file and exit")
+	fs.IntVar(&c.tokens, "tokens", 100_000, "how many tokens -write-tokens writes (at most -users)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -99,12 +105,14 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	c.redisURL = strings.TrimSpace(getenv("REDIS_URL"))
 	c.redisPrefix = strings.TrimSpace(getenv("REDIS_KEY_PREFIX"))
 	switch {
-	case c.databaseURL == "" && !c.deleteRedis:
+	case c.databaseURL == "" && !c.deleteRedis && c.writeTokens == "":
 		return c, errors.New("DATABASE_URL: required (the owner role of a migrated database)")
 	case c.deleteRedis && c.redisURL == "":
 		return c, errors.New("REDIS_URL: required with -delete-redis")
 	case c.users < 1 || c.tenants < 1:
 		return c, errors.New("-users and -tenants: want at least 1")
+	case c.tokens < 1 || c.tokens > 10_000_000:
+		return c, errors.New("-tokens: want 1 to 10,000,000")
 	case c.idle < time.Minute:
 		return c, errors.New("-idle: want at least 1m")
 	}
@@ -127,6 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg, err := loadConfig(args, getenv)
 	if err != nil {
 		return err
+	}
+	if cfg.writeTokens != "" {
+		return writeTokens(cfg.writeTokens, cfg.seed, cfg.users, cfg.tokens)
 	}
 	var rdb redis.UniversalClient
 	if cfg.redisURL != "" {
@@ -328,3 +339,18 @@ func bulkTimeouts(redisURL string) string {
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// writeTokens writes the tokens of min(users, n) sessions, spread evenly
+// over the first users seeded, one a line, to path.
+func writeTokens(path, seed string, users, n int) error {
+	n = min(users, n)
+	buf := make([]byte, 0, n*(seeded.TokenLen+1))
+	for k := range n {
+		buf = seeded.AppendToken(buf, seed, int(int64(k)*int64(users)/int64(n)))
+		buf = append(buf, '\n')
+	}
+	if err := os.WriteFile(path, buf, 0o600); err != nil {
+		return fmt.Errorf("-write-tokens: %w", err)
+	}
+	return nil
+}

@@ -43,6 +43,7 @@ type config struct {
 	RedisKeyPrefix   string // every Redis key starts with it; default tenantkit:<database>:
 	SessionIdle      time.Duration
 	SessionLifetime  time.Duration
+	SessionTouch     time.Duration // 0: session's default
 	CallerCacheTTL   time.Duration // 0: off
 	TenantSources    []tenancy.Source
 	TenantBaseDomain string
@@ -216,6 +217,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.SessionIdle > c.SessionLifetime {
 		bad("SESSION_IDLE_TIMEOUT", "must not exceed SESSION_LIFETIME")
+	}
+	// Unset: the session package's default, min(1m, SESSION_IDLE_TIMEOUT/2).
+	if v := env("SESSION_TOUCH_INTERVAL", ""); v != "" {
+		c.SessionTouch = duration("SESSION_TOUCH_INTERVAL", "1m")
+		if c.SessionTouch >= c.SessionIdle {
+			bad("SESSION_TOUCH_INTERVAL", "must be shorter than SESSION_IDLE_TIMEOUT")
+		}
 	}
 
 	if c.TenantSources, err = tenancy.ParseSources(env("TENANT_SOURCES", joinSources(tenancy.DefaultSources()))); err != nil {

@@ -66,6 +66,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"BASE_URL": "ftp://x"}, "BASE_URL"},
 		{map[string]string{"SESSION_IDLE_TIMEOUT": "soon"}, "SESSION_IDLE_TIMEOUT"},
 		{map[string]string{"SESSION_IDLE_TIMEOUT": "48h"}, "SESSION_IDLE_TIMEOUT"},
+		{map[string]string{"SESSION_TOUCH_INTERVAL": "1h"}, "SESSION_TOUCH_INTERVAL"}, // not shorter than the idle timeout (1h)
+		{map[string]string{"CALLER_CACHE_TTL": "-1m"}, "CALLER_CACHE_TTL"},
 		{map[string]string{"TENANT_SOURCES": "header,cookie"}, "TENANT_SOURCES"},
 		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, "TRUSTED_PROXIES"},
 		{map[string]string{"PASSWORD_MIN_LENGTH": "4"}, "PASSWORD_MIN_LENGTH"},
@@ -111,6 +113,8 @@ func TestConfigDurationsAtLeastOneMillisecond(t *testing.T) {
 		{"REQUEST_TIMEOUT", false, positive + "15s"},
 		{"SHUTDOWN_TIMEOUT", false, positive + "20s"},
 		{"SHUTDOWN_DRAIN_DELAY", true, "want 0s (off) or a duration of at least 1ms, such as 5s"},
+		{"SESSION_TOUCH_INTERVAL", false, positive + "1m"},
+		{"CALLER_CACHE_TTL", true, "want 0s (off) or a duration of at least 1ms, such as 5s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {

@@ -126,6 +126,7 @@ func appConfig(cfg config, log *slog.Logger) app.Config {
 		AllowedHosts:         cfg.AllowedHosts,
 		SessionIdleTimeout:   cfg.SessionIdle,
 		SessionLifetime:      cfg.SessionLifetime,
+		SessionTouchInterval: cfg.SessionTouch,
 		CallerCacheTTL:       cmp.Or(cfg.CallerCacheTTL, -1), // 0 is off here, the default in app
 		TenantSources:        cfg.TenantSources,
 		TenantBaseDomain:     cfg.TenantBaseDomain,

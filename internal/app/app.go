@@ -40,6 +40,9 @@ type Config struct {
 
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
+	// SessionTouchInterval: how often at most a request writes its
+	// session's last-seen time (0: session's default).
+	SessionTouchInterval time.Duration
 	// CallerCacheTTL is identity's Config.CallerCacheTTL (0: its default;
 	// negative: no cache). The cache answers only while
 	// Identity.WatchChanges runs, which the caller starts.
@@ -150,9 +153,10 @@ func New(cfg Config, deps Deps) (*App, error) {
 
 	a := &App{}
 	a.Sessions = session.NewManager(deps.Sessions, session.Config{
-		IdleTimeout: cfg.SessionIdleTimeout,
-		Lifetime:    cfg.SessionLifetime,
-		Secure:      cfg.HTTPS,
+		IdleTimeout:   cfg.SessionIdleTimeout,
+		Lifetime:      cfg.SessionLifetime,
+		TouchInterval: cfg.SessionTouchInterval,
+		Secure:        cfg.HTTPS,
 		// Refresh-token successors are derived from it (HKDF, an info of
 		// their own), so every replica agrees on a retry's pair.
 		TokenKey:  cfg.TenantContextKey,
