@@ -27,11 +27,11 @@ const (
 	watchRetryMax = 5 * time.Second
 )
 
-// After watchIdle (Service.watchIdle) without a notification the listener checks its
-// connection with a statement that must answer within watchPingTimeout:
-// a connection that went half-open (a failover or a NAT that dropped it
-// without a reset) would otherwise look alive for as long as TCP
-// keepalives take, with the cache on and deaf.
+// After watchIdle (Service.watchIdle) without a notification the listener
+// checks its connection with a statement that must answer within
+// watchPingTimeout: a connection that went half-open (a failover or a NAT
+// that dropped it without a reset) would otherwise look alive for as long
+// as TCP keepalives take, with the cache on and deaf.
 const (
 	watchIdle        = 15 * time.Second
 	watchPingTimeout = 5 * time.Second
@@ -44,9 +44,9 @@ const listenerAppName = "tenantkit-identity-changes"
 const syncTimeout = 30 * time.Second
 
 // WatchChanges keeps Caller's cache coherent with the database until ctx
-// ends. It holds a connection of its own (outside the
-// pool, as the pool's role) that LISTENs for the change notifications;
-// only while it does does Caller answer from memory. When the connection
+// ends. It holds a connection of its own (outside the pool, as the pool's
+// role) that LISTENs for the change notifications; only while it does
+// does Caller answer from memory. When the connection
 // fails, the cache empties and stays off, it logs a warning and connects
 // again, with backoff.
 //
@@ -157,8 +157,8 @@ func (s *Service) changed(payload string) {
 // no longer answers with what those changes replaced. Identity's own
 // changes need no Sync (they forget what they change as they commit):
 // it is for tests and tools that change the tables behind identity's
-// back. It costs one statement, and returns at once when nothing is
-// cached.
+// back. It costs one statement, and does not wait when nothing is cached
+// (no cache, or not listening).
 func (s *Service) SyncChanges(ctx context.Context) error {
 	if s.cache == nil {
 		return nil
