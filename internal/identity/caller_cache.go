@@ -23,10 +23,13 @@ import (
 //   - A notification forgets the user's (or the tenant's) entries, and so
 //     does identity's own write once it has committed, so a client reads
 //     its own change on the next request.
-//   - A read fills the cache only if nothing was forgotten since it
-//     started (gen): otherwise a read that saw the row before a change
-//     committed could store it after the change's notification was handled.
-//     A read that stores first is forgotten when the notification arrives.
+//   - A read fills the cache only if nothing it may concern was forgotten
+//     since it started (its generation): otherwise a read that saw the row
+//     before a change committed could store it after the change's
+//     notification was handled. A read that stores first is forgotten when
+//     the notification arrives. Forgetting a user counts in one of
+//     genStripes counters (by the id), so a change of one user does not
+//     stop reads of most others from filling the cache.
 //   - Entries also expire after ttl, a bound for changes no trigger sees.
 type callerCache struct {
 	ttl time.Duration
@@ -34,7 +37,9 @@ type callerCache struct {
 
 	mu     sync.RWMutex
 	live   bool
-	gen    uint64 // counts forgets and resets
+	gen    uint64 // counts forgets of tenants, and resets
+	// userGen counts forgets of users, by stripe (userStripe).
+	userGen [genStripes]uint64
 	byUser map[uuid.UUID]map[uuid.UUID]callerEntry
 	n      int
 	// waiters are Sync calls waiting for their marker notification.
@@ -51,6 +56,17 @@ type callerEntry struct {
 	expires time.Time
 }
 
+// genStripes is how many counters forgets of users are spread over.
+const genStripes = 256
+
+// userStripe is the user's counter: a byte of the id, which is random
+// (gen_random_uuid), so users spread evenly.
+func userStripe(id uuid.UUID) int { return int(id[15]) % genStripes }
+
+// genOf is the generation of reads of the user: it grows whenever
+// something is forgotten that such a read may have seen. Call with c.mu held.
+func (c *callerCache) genOf(user uuid.UUID) uint64 { return c.gen + c.userGen[userStripe(user)] }
+
 func newCallerCache(ttl time.Duration, max int) *callerCache {
 	return &callerCache{ttl: ttl, max: max, byUser: map[uuid.UUID]map[uuid.UUID]callerEntry{}, waiters: map[string]chan struct{}{}}
 }
@@ -60,7 +76,7 @@ func newCallerCache(ttl time.Duration, max int) *callerCache {
 func (c *callerCache) get(user, tenant uuid.UUID, now time.Time) (User, *TenantRole, uint64, bool) {
 	c.mu.RLock()
 	e, ok := c.byUser[user][tenant]
-	gen, live := c.gen, c.live
+	gen, live := c.genOf(user), c.live
 	c.mu.RUnlock()
 	if !live || !ok || !now.Before(e.expires) {
 		c.misses.Add(1)
@@ -75,7 +91,7 @@ func (c *callerCache) get(user, tenant uuid.UUID, now time.Time) (User, *TenantR
 }
 
 // put stores what a read that started at generation gen found, unless the
-// cache is not live or something was forgotten since.
+// cache is not live or something it may have seen was forgotten since.
 func (c *callerCache) put(user, tenant uuid.UUID, u User, current *TenantRole, gen uint64, now time.Time) {
 	e := callerEntry{user: u, expires: now.Add(c.ttl)}
 	if current != nil {
@@ -84,7 +100,7 @@ func (c *callerCache) put(user, tenant uuid.UUID, u User, current *TenantRole, g
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live || c.gen != gen {
+	if !c.live || c.genOf(user) != gen {
 		return
 	}
 	m := c.byUser[user]
@@ -109,7 +125,7 @@ func (c *callerCache) put(user, tenant uuid.UUID, u User, current *TenantRole, g
 func (c *callerCache) forgetUser(id uuid.UUID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
+	c.userGen[userStripe(id)]++
 	c.n -= len(c.byUser[id])
 	delete(c.byUser, id)
 }

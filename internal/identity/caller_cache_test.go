@@ -15,7 +15,11 @@ import (
 // TestCallerCacheRules: the cache's rules, without a database.
 func TestCallerCacheRules(t *testing.T) {
 	now := time.Now()
-	user, other, tenant := uuid.New(), uuid.New(), uuid.New()
+	user, tenant := uuid.New(), uuid.New()
+	other := user // another user, whose forgets count in another stripe
+	other[15] ^= 1
+	sameStripe := uuid.New() // another user, in the same stripe
+	sameStripe[15] = user[15]
 	u := User{ID: user, Name: "A"}
 	role := &TenantRole{Tenant: Tenant{ID: tenant, Name: "T"}, Role: RoleAdmin}
 
@@ -36,12 +40,30 @@ func TestCallerCacheRules(t *testing.T) {
 			c.put(user, tenant, u, role, gen, now)
 			return time.Minute, false
 		}, ""},
-		{"a read overtaken by a forget stores nothing", func(c *callerCache) (time.Duration, bool) {
+		{"a read overtaken by a forget of the user stores nothing", func(c *callerCache) (time.Duration, bool) {
 			_, _, gen, _ := c.get(user, tenant, now)
-			c.forgetUser(other) // any forget: the read may predate the change
+			c.forgetUser(user) // the read may predate the change
 			c.put(user, tenant, u, role, gen, now)
 			return 0, false
 		}, ""},
+		{"a read overtaken by a forget in the user's stripe stores nothing", func(c *callerCache) (time.Duration, bool) {
+			_, _, gen, _ := c.get(user, tenant, now)
+			c.forgetUser(sameStripe)
+			c.put(user, tenant, u, role, gen, now)
+			return 0, false
+		}, ""},
+		{"a read overtaken by a forget of a tenant stores nothing", func(c *callerCache) (time.Duration, bool) {
+			_, _, gen, _ := c.get(user, tenant, now)
+			c.forgetTenant(uuid.New()) // which users it concerns is not known
+			c.put(user, tenant, u, role, gen, now)
+			return 0, false
+		}, ""},
+		{"a read overtaken by a forget of a user in another stripe stores", func(c *callerCache) (time.Duration, bool) {
+			_, _, gen, _ := c.get(user, tenant, now)
+			c.forgetUser(other)
+			c.put(user, tenant, u, role, gen, now)
+			return 0, true
+		}, "admin"},
 		{"a read overtaken by a reset stores nothing", func(c *callerCache) (time.Duration, bool) {
 			_, _, gen, _ := c.get(user, tenant, now)
 			c.reset(true)
