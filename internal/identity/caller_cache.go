@@ -35,13 +35,13 @@ type callerCache struct {
 	ttl time.Duration
 	max int // entries; past it an arbitrary user's are dropped
 
-	mu     sync.RWMutex
-	live   bool
-	gen    uint64 // counts forgets of tenants, and resets
+	mu   sync.RWMutex
+	live bool
+	gen  uint64 // counts forgets of tenants, and resets
 	// userGen counts forgets of users, by stripe (userStripe).
 	userGen [genStripes]uint64
-	byUser map[uuid.UUID]map[uuid.UUID]callerEntry
-	n      int
+	byUser  map[uuid.UUID]map[uuid.UUID]callerEntry
+	n       int
 	// waiters are Sync calls waiting for their marker notification.
 	waiters map[string]chan struct{}
 
