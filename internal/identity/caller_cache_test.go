@@ -23,106 +23,60 @@ func TestCallerCacheRules(t *testing.T) {
 	u := User{ID: user, Name: "A"}
 	role := &TenantRole{Tenant: Tenant{ID: tenant, Name: "T"}, Role: RoleAdmin}
 
+	// fill is a read that misses, with between happening while it reads
+	// the database, then stores what it read.
+	fill := func(c *callerCache, between func(c *callerCache)) {
+		_, _, gen, _ := c.get(user, tenant, now)
+		if between != nil {
+			between(c)
+		}
+		r := *role
+		c.put(user, tenant, u, &r, gen, now)
+		r.Role = RoleViewer // the reader's copy stays its own
+	}
 	tests := []struct {
-		name string
-		// run acts on a live cache holding nothing; it returns whether
-		// get(user, tenant) at now+at should hit.
-		run  func(c *callerCache) (at time.Duration, want bool)
-		want string // the role name a hit must return
+		name           string
+		between, after func(c *callerCache) // during the read, after it stored
+		at             time.Duration        // when the entry is asked for, after now
+		hit            bool
 	}{
-		{"a read stores", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			return 0, true
-		}, "admin"},
-		{"expired after the ttl", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			return time.Minute, false
-		}, ""},
-		{"a read overtaken by a forget of the user stores nothing", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.forgetUser(user) // the read may predate the change
-			c.put(user, tenant, u, role, gen, now)
-			return 0, false
-		}, ""},
-		{"a read overtaken by a forget in the user's stripe stores nothing", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.forgetUser(sameStripe)
-			c.put(user, tenant, u, role, gen, now)
-			return 0, false
-		}, ""},
-		{"a read overtaken by a forget of a tenant stores nothing", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.forgetTenant(uuid.New()) // which users it concerns is not known
-			c.put(user, tenant, u, role, gen, now)
-			return 0, false
-		}, ""},
-		{"a read overtaken by a forget of a user in another stripe stores", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.forgetUser(other)
-			c.put(user, tenant, u, role, gen, now)
-			return 0, true
-		}, "admin"},
-		{"a read overtaken by a reset stores nothing", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.reset(true)
-			c.put(user, tenant, u, role, gen, now)
-			return 0, false
-		}, ""},
-		{"a forget of the user drops it", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			c.forgetUser(user)
-			return 0, false
-		}, ""},
-		{"a forget of another user keeps it", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			c.forgetUser(other)
-			return 0, true
-		}, "admin"},
-		{"a forget of the tenant drops it", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			c.forgetTenant(tenant)
-			return 0, false
-		}, ""},
-		{"a forget of another tenant keeps it", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
-			c.forgetTenant(uuid.New())
-			return 0, true
-		}, "admin"},
-		{"going dead drops it and answers nothing", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now)
+		{name: "a read stores", hit: true},
+		{name: "expired after the ttl", at: time.Minute},
+		// The read may predate the change the forget reports.
+		{name: "a read overtaken by a forget of the user stores nothing", between: func(c *callerCache) { c.forgetUser(user) }},
+		{name: "a read overtaken by a forget in the user's stripe stores nothing", between: func(c *callerCache) { c.forgetUser(sameStripe) }},
+		{name: "a read overtaken by a forget of a tenant stores nothing", between: func(c *callerCache) { c.forgetTenant(uuid.New()) }},
+		{name: "a read overtaken by a forget of a user in another stripe stores", between: func(c *callerCache) { c.forgetUser(other) }, hit: true},
+		{name: "a read overtaken by a reset stores nothing", between: func(c *callerCache) { c.reset(true) }},
+		{name: "a forget of the user drops it", after: func(c *callerCache) { c.forgetUser(user) }},
+		{name: "a forget of another user keeps it", after: func(c *callerCache) { c.forgetUser(other) }, hit: true},
+		{name: "a forget of the tenant drops it", after: func(c *callerCache) { c.forgetTenant(tenant) }},
+		{name: "a forget of another tenant keeps it", after: func(c *callerCache) { c.forgetTenant(uuid.New()) }, hit: true},
+		{name: "going dead drops it and stores nothing", after: func(c *callerCache) {
 			c.reset(false)
-			_, _, gen, _ = c.get(user, tenant, now)
-			c.put(user, tenant, u, role, gen, now) // a dead cache stores nothing
-			return 0, false
-		}, ""},
-		{"a caller's change to its copy stays its own", func(c *callerCache) (time.Duration, bool) {
-			_, _, gen, _ := c.get(user, tenant, now)
-			r := *role
-			c.put(user, tenant, u, &r, gen, now)
-			r.Role = RoleViewer
-			_, got, _, _ := c.get(user, tenant, now)
-			got.Role = RoleViewer
-			return 0, true
-		}, "admin"},
+			fill(c, nil)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCallerCache(time.Minute, 100)
 			c.reset(true)
-			at, want := tt.run(c)
-			gotU, got, _, ok := c.get(user, tenant, now.Add(at))
-			if ok != want {
-				t.Fatalf("hit = %v, want %v", ok, want)
+			fill(c, tt.between)
+			if tt.after != nil {
+				tt.after(c)
 			}
-			if ok && (gotU.Name != "A" || got == nil || string(got.Role) != tt.want) {
-				t.Errorf("hit returned %+v %+v, want user A with role %s", gotU, got, tt.want)
+			gotU, got, _, ok := c.get(user, tenant, now.Add(tt.at))
+			if ok != tt.hit {
+				t.Fatalf("hit = %v, want %v", ok, tt.hit)
+			}
+			if ok && (gotU.Name != "A" || got == nil || got.Role != RoleAdmin) {
+				t.Errorf("hit returned %+v %+v, want user A with role admin", gotU, got)
+			}
+			if ok {
+				got.Role = RoleViewer // a hit's copy is the caller's too
+				if _, again, _, _ := c.get(user, tenant, now); again.Role != RoleAdmin {
+					t.Errorf("a change to a returned copy reached the cache: role %s", again.Role)
+				}
 			}
 		})
 	}
